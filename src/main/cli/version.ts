@@ -1,0 +1,1 @@
+export const PORTSEG_VERSION = '0.1.0'

@@ -1,0 +1,2 @@
+// Placeholder: the engine owner replaces this with the real inference worker.
+export {}

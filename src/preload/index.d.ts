@@ -1,0 +1,8 @@
+export interface PortsegBridge {
+  version: string
+}
+declare global {
+  interface Window {
+    portseg: PortsegBridge
+  }
+}

@@ -1,0 +1,3 @@
+export function App(): React.JSX.Element {
+  return <h1>PortSeg Camera</h1>
+}
