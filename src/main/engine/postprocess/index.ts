@@ -1,0 +1,53 @@
+/**
+ * Post-processing for single-frame segmentation models (public entry of engine/postprocess):
+ * low-res probability mask → full-res alpha guided by the camera frame, then temporal smoothing
+ * that adapts to motion.
+ */
+import { badArgument } from '../../../shared/errors.js'
+import { validateFrame } from '../io/frame.js'
+import type { Frame } from '../types.js'
+import { bilinearUpsample } from './upsample.js'
+
+export { TemporalFilter } from './temporal.js'
+export type { TemporalFilterOptions } from './temporal.js'
+
+export interface RefineOptions {
+  /** Edge-aware (guided filter) upsampling; false = plain bilinear. Default true. */
+  guided?: boolean
+  /** Guided-filter window radius in mask pixels (default 2). */
+  radius?: number
+  /** Guided-filter regularisation, in (0..1 intensity)² (default 1e-3): smaller follows edges harder. */
+  eps?: number
+  /** Write into this buffer (frame.width*frame.height bytes) instead of allocating one. */
+  out?: Uint8Array
+}
+
+const scratch = { rowA: new Float32Array(0), rowB: new Float32Array(0) }
+
+function rows(w: number): { rowA: Float32Array; rowB: Float32Array } {
+  if (scratch.rowA.length < w) {
+    scratch.rowA = new Float32Array(w)
+    scratch.rowB = new Float32Array(w)
+  }
+  return scratch
+}
+
+/**
+ * Upsamples a mask (maskWidth*maskHeight probabilities, 0..1, covering the whole frame stretched)
+ * to the frame's size as 8-bit alpha (255 = person).
+ */
+export function refineAlpha(mask: Float32Array, maskWidth: number, maskHeight: number, frame: Frame, options: RefineOptions = {}): Uint8Array {
+  validateFrame(frame, 'refineAlpha')
+  if (!Number.isInteger(maskWidth) || maskWidth < 1 || !Number.isInteger(maskHeight) || maskHeight < 1) {
+    throw badArgument('refineAlpha', 'maskWidth x maskHeight', 'positive integers', `${maskWidth}x${maskHeight}`)
+  }
+  if (mask.length !== maskWidth * maskHeight) {
+    throw badArgument('refineAlpha', 'mask.length', `maskWidth*maskHeight = ${maskWidth * maskHeight}`, mask.length)
+  }
+  const { width, height } = frame
+  const out = options.out ?? new Uint8Array(width * height)
+  if (out.length !== width * height) throw badArgument('refineAlpha', 'options.out.length', `${width * height}`, out.length)
+  const r = rows(width)
+  bilinearUpsample(mask, maskWidth, maskHeight, out, width, height, r.rowA, r.rowB)
+  return out
+}
