@@ -1,0 +1,286 @@
+import { z } from 'zod'
+import { ErrorCodes } from './errors.js'
+import { ProviderPreference, Settings, SettingsPatch } from './settings.js'
+
+/**
+ * THE IPC contract between the renderer (through the preload bridge) and the main process.
+ * Every channel is written once here; the preload generates one method per entry, the main
+ * process parses arguments with `args` before any handler runs, and validates what it sends.
+ *
+ * Channel on the wire: `portseg:<domain>.<verb>` (invokes) and `portseg:<domain>.<pastTense>`
+ * (events). Expected failures come back as values ({ ok: false, code, message }) because
+ * Electron passes only an error's message through invoke.
+ *
+ * Video frames never use invoke: see FRAMES below and src/shared/frame-protocol.ts.
+ */
+
+export const CHANNEL_PREFIX = 'portseg:'
+
+// ---- payload schemas -------------------------------------------------------------------
+
+export const ErrorInfoSchema = z.object({
+  code: z.union([z.enum(ErrorCodes), z.literal('INTERNAL')]),
+  message: z.string(),
+  hints: z.array(z.string()).optional(),
+})
+export type ErrorInfoPayload = z.infer<typeof ErrorInfoSchema>
+
+export const AppInfo = z.object({
+  version: z.string(),
+  platform: z.string(),
+  arch: z.string(),
+  isPackaged: z.boolean(),
+  electronVersion: z.string().nullable(),
+})
+export type AppInfo = z.infer<typeof AppInfo>
+
+export const ModelInterfaceKind = z.enum(['recurrent-matting', 'segmentation'])
+
+export const ModelInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  interface: ModelInterfaceKind,
+  origin: z.enum(['built-in', 'downloaded', 'imported']),
+  /** false for a downloadable model that isn't on disk yet */
+  isInstalled: z.boolean(),
+  /** SPDX id or a short name; shown (with licenseUrl) before download or import */
+  license: z.string(),
+  licenseUrl: z.string().nullable(),
+  sizeBytes: z.number().int().nonnegative().nullable(),
+  description: z.string().nullable(),
+})
+export type ModelInfo = z.infer<typeof ModelInfo>
+
+export const ModelId = z.string().min(1).max(256)
+
+export const DownloadProgress = z.object({
+  id: ModelId,
+  state: z.enum(['downloading', 'verifying', 'done', 'failed', 'cancelled']),
+  receivedBytes: z.number().int().nonnegative(),
+  totalBytes: z.number().int().nonnegative().nullable(),
+  error: ErrorInfoSchema.nullable(),
+})
+export type DownloadProgress = z.infer<typeof DownloadProgress>
+
+export const BackgroundId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/)
+
+/** A saved background as the renderer sees it: no file path, a URL it may load instead. */
+export const BackgroundInfo = z.object({
+  id: BackgroundId,
+  kind: z.enum(['image', 'video']),
+  name: z.string(),
+  /** In the app: portseg-media://backgrounds/<id> (served by main, from user-data only). */
+  url: z.string(),
+})
+export type BackgroundInfo = z.infer<typeof BackgroundInfo>
+
+export const ProviderName = z.enum(['cuda', 'dml', 'coreml', 'webgpu', 'cpu'])
+export const ProviderReport = z.object({
+  selected: ProviderName,
+  attempts: z.array(z.object({ provider: ProviderName, ok: z.boolean(), reason: z.string() })),
+})
+
+export const EngineState = z.enum(['idle', 'starting', 'running', 'failed', 'stopped'])
+export type EngineState = z.infer<typeof EngineState>
+
+/** The engine as the settings window shows it: which model, on which provider and why. */
+export const EngineStatusInfo = z.object({
+  state: EngineState,
+  modelId: z.string().nullable(),
+  modelName: z.string().nullable(),
+  modelInterface: ModelInterfaceKind.nullable(),
+  providerPreference: ProviderPreference,
+  /** selected provider plus every attempt with its reason (e.g. "webgpu: no adapter") */
+  provider: ProviderReport.nullable(),
+  /** the ratio actually in use (after 'auto' is resolved); null for segmentation models */
+  downsampleRatio: z.number().nullable(),
+  framesSubmitted: z.number().int().nonnegative(),
+  framesProcessed: z.number().int().nonnegative(),
+  framesDropped: z.number().int().nonnegative(),
+  framesFailed: z.number().int().nonnegative(),
+  lastInferenceMs: z.number().nullable(),
+  lastTotalMs: z.number().nullable(),
+  lastReset: z.string().nullable(),
+  error: ErrorInfoSchema.nullable(),
+})
+export type EngineStatusInfo = z.infer<typeof EngineStatusInfo>
+
+/** Live numbers for the status line, emitted about once a second while frames flow. */
+export const PipelineStats = z.object({
+  /** camera frames per second arriving in main */
+  inputFps: z.number().nonnegative(),
+  /** frames per second handed to the virtual camera */
+  outputFps: z.number().nonnegative(),
+  inferenceMs: z.number().nonnegative().nullable(),
+  /** camera capture → frame handed to the virtual camera (median over the last second) */
+  latencyMs: z.number().nonnegative().nullable(),
+  framesDropped: z.number().int().nonnegative(),
+  framesFailed: z.number().int().nonnegative(),
+  /** output frames that were the privacy frame / last good composite */
+  framesFallback: z.number().int().nonnegative(),
+  framesWritten: z.number().int().nonnegative(),
+})
+export type PipelineStats = z.infer<typeof PipelineStats>
+
+export const VcamState = z.enum(['running', 'ready', 'disabled', 'unsupported', 'module-missing', 'no-device', 'busy', 'permission', 'error'])
+export type VcamState = z.infer<typeof VcamState>
+
+export const VcamStatus = z.object({
+  state: VcamState,
+  /** e.g. /dev/video10 */
+  device: z.string().nullable(),
+  label: z.string().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  fps: z.number().nullable(),
+  /** one sentence for the settings window */
+  message: z.string(),
+  /** how to fix a setup problem; canRunForUser: vcam.fix can run `command` (with pkexec) */
+  fix: z
+    .object({ description: z.string(), command: z.string().nullable(), canRunForUser: z.boolean() })
+    .nullable(),
+})
+export type VcamStatus = z.infer<typeof VcamStatus>
+
+export const VcamFixResult = z.object({ ran: z.boolean(), output: z.string(), status: VcamStatus })
+export type VcamFixResult = z.infer<typeof VcamFixResult>
+
+export const Notice = z.object({
+  id: z.string(),
+  level: z.enum(['info', 'warning', 'error']),
+  code: z.string().nullable(),
+  message: z.string(),
+  detail: z.string().nullable(),
+})
+export type Notice = z.infer<typeof Notice>
+
+export const EffectsToggled = z.object({ enabled: z.boolean(), source: z.enum(['tray', 'shortcut', 'settings']) })
+export type EffectsToggled = z.infer<typeof EffectsToggled>
+
+// ---- the contract ----------------------------------------------------------------------
+
+interface InvokeSpec {
+  args: z.ZodType<unknown[], unknown[]>
+  result: z.ZodType
+}
+
+export const Invoke = {
+  'app.info': { args: z.tuple([]), result: AppInfo },
+  /** shows and focuses the settings window */
+  'app.openSettings': { args: z.tuple([]), result: z.null() },
+  'app.quit': { args: z.tuple([]), result: z.null() },
+
+  'settings.get': { args: z.tuple([]), result: Settings },
+  'settings.update': { args: z.tuple([SettingsPatch]), result: Settings },
+  /** back to defaults; saved backgrounds are kept */
+  'settings.reset': { args: z.tuple([]), result: Settings },
+
+  'models.list': { args: z.tuple([]), result: z.array(ModelInfo) },
+  /** resolves when downloaded and verified; progress arrives as models.downloadProgress */
+  'models.download': { args: z.tuple([ModelId]), result: ModelInfo },
+  'models.cancelDownload': { args: z.tuple([ModelId]), result: z.null() },
+  /** opens a file dialog in main; null when the user cancels */
+  'models.import': { args: z.tuple([]), result: ModelInfo.nullable() },
+  'models.remove': { args: z.tuple([ModelId]), result: z.null() },
+
+  'backgrounds.list': { args: z.tuple([]), result: z.array(BackgroundInfo) },
+  /** opens a file dialog in main (images and videos), copies the file into user-data; null = cancelled */
+  'backgrounds.add': { args: z.tuple([]), result: BackgroundInfo.nullable() },
+  'backgrounds.remove': { args: z.tuple([BackgroundId]), result: z.null() },
+
+  'vcam.status': { args: z.tuple([]), result: VcamStatus },
+  /** runs the setup fix (pkexec modprobe …) after the user confirmed it in the UI */
+  'vcam.fix': { args: z.tuple([]), result: VcamFixResult },
+
+  'engine.status': { args: z.tuple([]), result: EngineStatusInfo },
+  /** closes and reopens the engine with the current settings */
+  'engine.restart': { args: z.tuple([]), result: EngineStatusInfo },
+} as const satisfies Record<string, InvokeSpec>
+
+export const Events = {
+  'settings.changed': Settings,
+  'engine.statusChanged': EngineStatusInfo,
+  'pipeline.statsUpdated': PipelineStats,
+  'models.downloadProgress': DownloadProgress,
+  'effects.toggled': EffectsToggled,
+  'vcam.statusChanged': VcamStatus,
+  /** something the user should read (e.g. "settings file was corrupt and was replaced; backup at …") */
+  notice: Notice,
+} as const satisfies Record<string, z.ZodType>
+
+/**
+ * Frame port hand-off (not part of the generated methods: contextBridge cannot pass ports).
+ * 1. renderer calls window.portseg.frames.connect() → preload sends FRAMES.connect;
+ * 2. main (after the sender check) creates a MessageChannelMain, keeps one end for the frame link
+ *    and posts the other to the renderer on FRAMES.port;
+ * 3. the preload forwards it with window.postMessage(FRAMES.windowMessage, '*', [port]);
+ * 4. the page takes event.ports[0] from the window 'message' event whose data is FRAMES.windowMessage.
+ * A second connect() replaces the previous port (main closes the old one).
+ */
+export const FRAMES = {
+  connect: 'portseg:frames.connect',
+  port: 'portseg:frames.port',
+  windowMessage: 'portseg:frames-port',
+} as const
+
+// ---- derived types ---------------------------------------------------------------------
+
+export type InvokeMap = typeof Invoke
+export type InvokeName = keyof InvokeMap
+export type EventMap = typeof Events
+export type EventName = keyof EventMap
+
+/** What the caller passes (zod input types). */
+export type InvokeArgs<K extends InvokeName> = z.input<InvokeMap[K]['args']>
+/** What comes back on success (zod output types). */
+export type InvokeValue<K extends InvokeName> = z.output<InvokeMap[K]['result']>
+export type EventPayload<E extends EventName> = z.output<EventMap[E]>
+
+export type IpcFailureCode = ErrorInfoPayload['code']
+export interface IpcFailure {
+  ok: false
+  code: IpcFailureCode
+  message: string
+  hints?: string[]
+}
+export type IpcResult<T> = { ok: true; value: T } | IpcFailure
+
+export function invokeChannel<K extends InvokeName>(name: K): `portseg:${K}` {
+  return `${CHANNEL_PREFIX}${name}`
+}
+export function eventChannel<E extends EventName>(name: E): `portseg:${E}` {
+  return `${CHANNEL_PREFIX}${name}`
+}
+
+export const INVOKE_NAMES = Object.keys(Invoke) as InvokeName[]
+export const EVENT_NAMES = Object.keys(Events) as EventName[]
+
+type DomainOf<K> = K extends `${infer D}.${string}` ? D : never
+type VerbOf<K, D extends string> = K extends `${D}.${infer V}` ? V : never
+export type InvokeDomain = DomainOf<InvokeName>
+
+/** window.portseg's generated part: `portseg.settings.update(patch)` for 'settings.update'. */
+export type InvokeApi = {
+  [D in InvokeDomain]: {
+    [K in InvokeName as VerbOf<K, D>]: (...args: InvokeArgs<K>) => Promise<IpcResult<InvokeValue<K>>>
+  }
+}
+
+/** The whole `window.portseg` (typed for the renderer in src/preload/index.d.ts). */
+export type PortsegBridge = InvokeApi & {
+  /** Subscribes to a main → renderer event; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
+  /** Asks main for a frame port; it arrives as a window message (see FRAMES). */
+  frames: { connect(): void }
+}
+
+/** Splits 'settings.update' into ['settings', 'update'] (the preload builds its methods with it). */
+export function splitInvokeName(name: InvokeName): [string, string] {
+  const dot = name.indexOf('.')
+  return [name.slice(0, dot), name.slice(dot + 1)]
+}
+
+/** True for channels this app owns; everything else is refused on both sides. */
+export function isPortsegChannel(channel: unknown): channel is string {
+  return typeof channel === 'string' && channel.startsWith(CHANNEL_PREFIX) && channel.length < 128
+}
