@@ -105,20 +105,31 @@ export const EngineStatusInfo = z.object({
 })
 export type EngineStatusInfo = z.infer<typeof EngineStatusInfo>
 
-/** Live numbers for the status line, emitted about once a second while frames flow. */
+/**
+ * Live numbers for the status line, emitted about once a second while frames flow. Mirrors the
+ * frame link's stats (src/main/engine/frame-link.ts FrameLinkStats): rates over the last window,
+ * totals since the link opened.
+ */
 export const PipelineStats = z.object({
-  /** camera frames per second arriving in main */
   inputFps: z.number().nonnegative(),
-  /** frames per second handed to the virtual camera */
+  matteFps: z.number().nonnegative(),
+  /** fresh (non-fallback) frames per second handed to the virtual camera */
   outputFps: z.number().nonnegative(),
   inferenceMs: z.number().nonnegative().nullable(),
-  /** camera capture → frame handed to the virtual camera (median over the last second) */
-  latencyMs: z.number().nonnegative().nullable(),
+  roundTripMs: z.number().nonnegative().nullable(),
+  /** camera capture → frame handed to the virtual camera, mean and p95 */
+  endToEndMs: z.number().nullable(),
+  endToEndP95Ms: z.number().nullable(),
+  framesReceived: z.number().int().nonnegative(),
+  mattesSent: z.number().int().nonnegative(),
   framesDropped: z.number().int().nonnegative(),
   framesFailed: z.number().int().nonnegative(),
+  framesRejected: z.number().int().nonnegative(),
+  outputsWritten: z.number().int().nonnegative(),
   /** output frames that were the privacy frame / last good composite */
-  framesFallback: z.number().int().nonnegative(),
-  framesWritten: z.number().int().nonnegative(),
+  outputsFallback: z.number().int().nonnegative(),
+  outputsRejected: z.number().int().nonnegative(),
+  lastRejection: z.string().nullable(),
 })
 export type PipelineStats = z.infer<typeof PipelineStats>
 
