@@ -40,13 +40,18 @@ export const ModelInfo = z.object({
   id: z.string(),
   name: z.string(),
   interface: ModelInterfaceKind,
+  precision: z.enum(['fp32', 'fp16']).nullable(),
   origin: z.enum(['built-in', 'downloaded', 'imported']),
   /** false for a downloadable model that isn't on disk yet */
   isInstalled: z.boolean(),
-  /** SPDX id or a short name; shown (with licenseUrl) before download or import */
+  /** SPDX id; licenseNotice is shown before download (and must be accepted when needsLicenseAcceptance) */
   license: z.string(),
+  licenseNotice: z.string(),
   licenseUrl: z.string().nullable(),
+  needsLicenseAcceptance: z.boolean(),
   sizeBytes: z.number().int().nonnegative().nullable(),
+  /** e.g. "1280x720 at ratio 0.375" */
+  recommendedResolution: z.string().nullable(),
   description: z.string().nullable(),
 })
 export type ModelInfo = z.infer<typeof ModelInfo>
@@ -187,10 +192,14 @@ export const Invoke = {
   'settings.reset': { args: z.tuple([]), result: Settings },
 
   'models.list': { args: z.tuple([]), result: z.array(ModelInfo) },
-  /** resolves when downloaded and verified; progress arrives as models.downloadProgress */
-  'models.download': { args: z.tuple([ModelId]), result: ModelInfo },
+  /**
+   * Resolves when downloaded and verified; progress arrives as models.downloadProgress. The UI
+   * shows licenseNotice first; acceptLicense must be true when needsLicenseAcceptance (GPL RVM),
+   * else the result is MODEL_LICENSE_NOT_ACCEPTED.
+   */
+  'models.download': { args: z.tuple([ModelId, z.object({ acceptLicense: z.boolean() }).strict()]), result: ModelInfo },
   'models.cancelDownload': { args: z.tuple([ModelId]), result: z.null() },
-  /** opens a file dialog in main; null when the user cancels */
+  /** opens a file dialog in main (and a license prompt when needed); null when the user cancels */
   'models.import': { args: z.tuple([]), result: ModelInfo.nullable() },
   'models.remove': { args: z.tuple([ModelId]), result: z.null() },
 

@@ -59,7 +59,7 @@ describe('IPC contract', () => {
     expectTypeOf<InvokeValue<'settings.update'>>().toEqualTypeOf<Settings>()
     expectTypeOf<EventPayload<'settings.changed'>>().toEqualTypeOf<Settings>()
     expectTypeOf<PortsegBridge['settings']['update']>().toEqualTypeOf<(patch: SettingsPatch) => Promise<IpcResult<Settings>>>()
-    expectTypeOf<PortsegBridge['models']['download']>().parameters.toEqualTypeOf<[string]>()
+    expectTypeOf<PortsegBridge['models']['download']>().parameters.toEqualTypeOf<[string, { acceptLicense: boolean }]>()
     expectTypeOf<PortsegBridge['on']>().toBeFunction()
     expectTypeOf<PortsegBridge['frames']['connect']>().returns.toEqualTypeOf<void>()
     // @ts-expect-error: no such domain
