@@ -1,21 +1,43 @@
-/** STUB (model-registry owner implements): the model registry and manager. */
-import type { ModelInterface } from '../types.js'
-
-export type ModelOrigin = 'built-in' | 'downloaded' | 'imported'
-
-export interface ResolvedModel {
-  id: string | null
-  name: string
-  path: string
-  interface: ModelInterface['kind']
-  origin: ModelOrigin | 'file'
-  license: string
-}
-
-/** Accepts a registry id or a path to an .onnx file. Throws MODEL_UNKNOWN_ID / MODEL_NOT_FOUND. */
-export async function resolveModel(ref: string): Promise<ResolvedModel> {
-  return { id: null, name: ref, path: ref, interface: 'segmentation', origin: 'file', license: 'unknown' }
-}
+/**
+ * The model registry and manager (public entry). Built-in models ship with the app; the official
+ * Robust Video Matting files are downloaded on request (verified); any drivable .onnx or the RVM
+ * TF.js release can be imported. See catalogue.ts for the known models.
+ */
+export {
+  CATALOGUE,
+  MODEL_ID_PATTERN,
+  PERMISSIVE_LICENSES,
+  RVM_RELEASE_BASE_URL,
+  findCatalogueEntry,
+  isPermissive,
+  type CatalogueEntry,
+  type InterfaceKind,
+  type ModelLicense,
+  type ModelOrigin,
+  type ModelSource,
+  type RecommendedResolution,
+} from './catalogue.js'
+export { PART_SUFFIX, downloadFile, formatBytes, sha256File, type DownloadOptions, type DownloadProgress, type DownloadResult } from './download.js'
+export { importModel, planImport, type ImportOptions, type ImportPlan, type ImportPrecision } from './import.js'
+export { findLicense } from './license.js'
+export { loadManifest, type InstalledRecord, type ManifestRecovery } from './manifest.js'
+export {
+  describeResolution,
+  downloadModel,
+  downloadTerms,
+  listModels,
+  removeModel,
+  resolveModel,
+  resolveStore,
+  verifyModels,
+  type DownloadModelOptions,
+  type DownloadModelResult,
+  type ListOptions,
+  type ModelInfo,
+  type ResolvedModel,
+  type StoreOptions,
+  type VerifyResult,
+} from './store.js'
 
 /** The id used when nothing is chosen: a built-in model, so first launch needs no download. */
 export const DEFAULT_MODEL_ID = 'mediapipe-selfie-landscape'
