@@ -112,8 +112,16 @@ export interface EngineOptions {
   modelPath: string
   provider?: ProviderPreference
   downsampleRatio?: DownsampleRatio
-  /** intra-op threads for the CPU provider; default chosen from measurements. */
+  /** intra-op threads for the CPU provider; default chosen from measurements (engine/README.md). */
   cpuThreads?: number
+  /** Let CPU threads spin between ops (lower latency, burns a core); default from measurements. */
+  cpuSpinning?: boolean
+  /** Return RVM's foreground colour (Matte.foreground) with each matte. Default false. */
+  foreground?: boolean
+  /** A gap in captureTimeUs longer than this resets the recurrent state. Default 1000. */
+  pauseResetMs?: number
+  /** Scene-cut sensitivity: mean block-luma change (0..255) that counts as a cut; 0 disables. Default 38. */
+  sceneCutThreshold?: number
   /** Post-processing knobs for segmentation models. */
   refine?: RefineOptions
 }
