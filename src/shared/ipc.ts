@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { ErrorCodes } from './errors.js'
-import { ProviderPreference, Settings, SettingsPatch } from './settings.js'
+import { ProviderPreference, Settings, SettingsFields, SettingsPatch } from './settings.js'
 
 /**
  * THE IPC contract between the renderer (through the preload bridge) and the main process.
@@ -56,7 +56,8 @@ export const ModelInfo = z.object({
 })
 export type ModelInfo = z.infer<typeof ModelInfo>
 
-export const ModelId = z.string().min(1).max(256)
+/** registry ids only, never paths */
+export const ModelId = SettingsFields.modelId
 
 export const DownloadProgress = z.object({
   id: ModelId,

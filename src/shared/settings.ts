@@ -98,7 +98,8 @@ export const SettingsFields = {
   camera: CameraSetting,
   output: OutputMode,
   outputFit: OutputFit,
-  modelId: z.string().min(1).max(256),
+  /** a registry id (never a path: the renderer must not make main read arbitrary files) */
+  modelId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a model id like mediapipe-selfie-landscape'),
   provider: ProviderPreference,
   downsampleRatio: DownsampleRatioSetting,
   effectsEnabled: z.boolean(),
