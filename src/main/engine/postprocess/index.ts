@@ -6,6 +6,7 @@
 import { badArgument } from '../../../shared/errors.js'
 import { validateFrame } from '../io/frame.js'
 import type { Frame } from '../types.js'
+import { GuidedScratch, guidedUpsample } from './guided.js'
 import { bilinearUpsample } from './upsample.js'
 
 export { TemporalFilter } from './temporal.js'
@@ -16,12 +17,15 @@ export interface RefineOptions {
   guided?: boolean
   /** Guided-filter window radius in mask pixels (default 2). */
   radius?: number
-  /** Guided-filter regularisation, in (0..1 intensity)² (default 1e-3): smaller follows edges harder. */
+  /** Guided-filter regularisation, in (0..1 intensity)² (default 3e-4): smaller follows edges harder. */
   eps?: number
   /** Write into this buffer (frame.width*frame.height bytes) instead of allocating one. */
   out?: Uint8Array
 }
 
+const DEFAULT_RADIUS = 2
+const DEFAULT_EPS = 3e-4
+const guidedScratch = new GuidedScratch()
 const scratch = { rowA: new Float32Array(0), rowB: new Float32Array(0) }
 
 function rows(w: number): { rowA: Float32Array; rowB: Float32Array } {
@@ -47,7 +51,15 @@ export function refineAlpha(mask: Float32Array, maskWidth: number, maskHeight: n
   const { width, height } = frame
   const out = options.out ?? new Uint8Array(width * height)
   if (out.length !== width * height) throw badArgument('refineAlpha', 'options.out.length', `${width * height}`, out.length)
-  const r = rows(width)
-  bilinearUpsample(mask, maskWidth, maskHeight, out, width, height, r.rowA, r.rowB)
+  if (options.guided === false) {
+    const r = rows(width)
+    bilinearUpsample(mask, maskWidth, maskHeight, out, width, height, r.rowA, r.rowB)
+    return out
+  }
+  const radius = options.radius ?? DEFAULT_RADIUS
+  const eps = options.eps ?? DEFAULT_EPS
+  if (!(radius >= 1 && radius <= 64)) throw badArgument('refineAlpha', 'options.radius', 'a number in 1..64', radius)
+  if (!(eps > 0 && eps < 1)) throw badArgument('refineAlpha', 'options.eps', 'a number in (0, 1)', eps)
+  guidedUpsample(mask, maskWidth, maskHeight, frame.data, frame.format === 'RGBA' ? 4 : 3, width, height, out, radius, eps, guidedScratch)
   return out
 }

@@ -59,14 +59,6 @@ export function bilinearUpsample(
   let cachedB = -1
   let ra = rowA
   let rb = rowB
-  const widen = (src: number, dst: Float32Array): void => {
-    const base = src * mw
-    for (let x = 0; x < w; x++) {
-      const p0 = mask[base + mx.i0[x]!]!
-      const p1 = mask[base + mx.i1[x]!]!
-      dst[x] = (p0 + ((p1 - p0) * mx.w[x]!) / 256) * 255
-    }
-  }
   for (let y = 0; y < h; y++) {
     const y0 = my.i0[y]!
     const y1 = my.i1[y]!
@@ -78,19 +70,31 @@ export function bilinearUpsample(
         cachedA = cachedB
         cachedB = -1
       } else {
-        widen(y0, ra)
+        widenScaled(mask, y0 * mw, ra, w, mx)
         cachedA = y0
       }
     }
     if (y1 !== cachedB) {
-      widen(y1, rb)
+      widenScaled(mask, y1 * mw, rb, w, mx)
       cachedB = y1
     }
-    const fy = my.w[y]! / 256
-    const row = y * w
-    for (let x = 0; x < w; x++) {
-      const a = ra[x]!
-      o[row + x] = a + (rb[x]! - a) * fy
-    }
+    lerpRow(ra, rb, my.w[y]! / 256, o, y * w, w)
+  }
+}
+
+function widenScaled(mask: Float32Array, base: number, dst: Float32Array, w: number, mx: AxisMap): void {
+  const i0 = mx.i0
+  const i1 = mx.i1
+  const wx = mx.w
+  for (let x = 0; x < w; x++) {
+    const p0 = mask[base + i0[x]!]!
+    dst[x] = (p0 + (mask[base + i1[x]!]! - p0) * wx[x]! * 0.00390625) * 255
+  }
+}
+
+function lerpRow(ra: Float32Array, rb: Float32Array, fy: number, o: Uint8ClampedArray, row: number, w: number): void {
+  for (let x = 0; x < w; x++) {
+    const a = ra[x]!
+    o[row + x] = a + (rb[x]! - a) * fy
   }
 }

@@ -1,0 +1,456 @@
+/**
+ * Fast guided filter (He & Sun 2015, "Fast Guided Filter"; colour guide from He et al. 2013):
+ * the linear model q = a·I + b is solved on the mask's own low-resolution grid against the
+ * camera frame downsampled to that grid, then a and b are upsampled bilinearly and applied to
+ * the full-resolution frame in one pass. Edges follow the image (hair, shoulders) instead of the
+ * blocky model grid, and the full-res cost is a handful of multiply-adds per pixel.
+ */
+import { axisMap } from './upsample.js'
+
+/** Scratch buffers, reused while sizes stay the same (no per-frame allocation). */
+export class GuidedScratch {
+  private lowN = 0
+  private width = 0
+  // low-res planes: guide (3), products (6), guide·p (3), p, plus box-filter outputs and temps
+  planes: Float32Array[] = []
+  tmp = new Float32Array(0)
+  colSum = new Float32Array(0)
+  cellX0 = new Int32Array(0)
+  /** runs of output columns: [start, end, flat value] triplets for the current node-row pair */
+  runs = new Int32Array(0)
+  runCount = 0
+  /** four widened coefficient rows (ar, ag, ab, b) for the two node rows in use */
+  rowsA: Float32Array[] = []
+  rowsB: Float32Array[] = []
+  /** per node pair in a node row: 0 = compute, 1 = all 0, 2 = all 255 */
+  flat = new Uint8Array(0)
+
+  ensure(lowN: number, width: number, lowW: number): void {
+    if (lowN !== this.lowN) {
+      this.planes = Array.from({ length: 17 }, () => new Float32Array(lowN))
+      this.tmp = new Float32Array(lowN)
+      this.flat = new Uint8Array(lowN)
+      this.lowN = lowN
+    }
+    if (this.colSum.length < lowW) this.colSum = new Float32Array(lowW)
+    if (this.cellX0.length < lowW + 1) this.cellX0 = new Int32Array(lowW + 1)
+    if (width !== this.width) {
+      this.runs = new Int32Array(3 * width + 3)
+      this.rowsA = Array.from({ length: 4 }, () => new Float32Array(width))
+      this.rowsB = Array.from({ length: 4 }, () => new Float32Array(width))
+      this.width = width
+    }
+    if (this.flat.length < lowW) this.flat = new Uint8Array(lowN)
+  }
+}
+
+/** 1/(window size) per low-res pixel for a clipped (2r+1)² window, cached by size. */
+const invCountCache = new Map<string, Float32Array>()
+function invCounts(w: number, h: number, r: number): Float32Array {
+  const key = `${w}x${h}r${r}`
+  const hit = invCountCache.get(key)
+  if (hit) return hit
+  const inv = new Float32Array(w * h)
+  for (let y = 0; y < h; y++) {
+    const ny = Math.min(y + r, h - 1) - Math.max(y - r, 0) + 1
+    for (let x = 0; x < w; x++) inv[y * w + x] = 1 / (ny * (Math.min(x + r, w - 1) - Math.max(x - r, 0) + 1))
+  }
+  if (invCountCache.size > 16) invCountCache.clear()
+  invCountCache.set(key, inv)
+  return inv
+}
+
+/**
+ * Box mean with radius r (window clipped at the borders). Running sums with the border cases
+ * split out of the inner loops; the vertical pass keeps one running sum per column and walks
+ * rows, so memory is read sequentially. src and dst may be the same array.
+ */
+function boxMean(src: Float32Array, dst: Float32Array, tmp: Float32Array, colSum: Float32Array, w: number, h: number, r: number, inv: Float32Array): void {
+  if (2 * r + 1 > w || 2 * r + 1 > h) {
+    boxMeanSmall(src, dst, tmp, w, h, r, inv)
+    return
+  }
+  for (let y = 0; y < h; y++) {
+    const row = y * w
+    let sum = 0
+    for (let x = 0; x < r; x++) sum += src[row + x]!
+    // left border: window grows
+    for (let x = 0; x <= r; x++) {
+      sum += src[row + x + r]!
+      tmp[row + x] = sum
+    }
+    // interior: slide
+    const end = w - r
+    for (let x = r + 1; x < end; x++) {
+      sum += src[row + x + r]! - src[row + x - r - 1]!
+      tmp[row + x] = sum
+    }
+    // right border: window shrinks
+    for (let x = end; x < w; x++) {
+      sum -= src[row + x - r - 1]!
+      tmp[row + x] = sum
+    }
+  }
+  colSum.fill(0, 0, w)
+  for (let y = 0; y < r; y++) {
+    const row = y * w
+    for (let x = 0; x < w; x++) colSum[x] = colSum[x]! + tmp[row + x]!
+  }
+  for (let y = 0; y < h; y++) {
+    const row = y * w
+    const hi = y + r
+    const lo = y - r - 1
+    if (hi < h && lo >= 0) {
+      const hr = hi * w
+      const lr = lo * w
+      for (let x = 0; x < w; x++) {
+        const c = colSum[x]! + tmp[hr + x]! - tmp[lr + x]!
+        colSum[x] = c
+        dst[row + x] = c * inv[row + x]!
+      }
+    } else if (hi < h) {
+      const hr = hi * w
+      for (let x = 0; x < w; x++) {
+        const c = colSum[x]! + tmp[hr + x]!
+        colSum[x] = c
+        dst[row + x] = c * inv[row + x]!
+      }
+    } else if (lo >= 0) {
+      const lr = lo * w
+      for (let x = 0; x < w; x++) {
+        const c = colSum[x]! - tmp[lr + x]!
+        colSum[x] = c
+        dst[row + x] = c * inv[row + x]!
+      }
+    } else {
+      for (let x = 0; x < w; x++) dst[row + x] = colSum[x]! * inv[row + x]!
+    }
+  }
+}
+
+/** Direct clipped-window mean for masks smaller than the window (rare, tiny). */
+function boxMeanSmall(src: Float32Array, dst: Float32Array, tmp: Float32Array, w: number, h: number, r: number, inv: Float32Array): void {
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let sum = 0
+      for (let yy = Math.max(0, y - r); yy <= Math.min(h - 1, y + r); yy++) {
+        for (let xx = Math.max(0, x - r); xx <= Math.min(w - 1, x + r); xx++) sum += src[yy * w + xx]!
+      }
+      tmp[y * w + x] = sum * inv[y * w + x]!
+    }
+  }
+  dst.set(tmp.subarray(0, w * h))
+}
+
+/**
+ * Averages the frame over each mask cell into 0..1 RGB planes, sampling every step-th row and
+ * column (cells are several pixels wide, so this stays an area average at a fraction of the cost).
+ */
+function downsampleGuide(
+  data: Uint8Array,
+  bpp: number,
+  W: number,
+  H: number,
+  mw: number,
+  mh: number,
+  gr: Float32Array,
+  gg: Float32Array,
+  gb: Float32Array,
+  cellX0: Int32Array,
+): void {
+  const sx = W / mw
+  const sy = H / mh
+  const stepX = sx >= 4 ? 2 : 1
+  const stepY = sy >= 4 ? 2 : 1
+  // first sampled column of each cell (cells are [x0, x0next) in output pixels), plus a sentinel
+  for (let i = 0; i <= mw; i++) {
+    const x = Math.min(W, Math.ceil((i * sx) / stepX) * stepX)
+    cellX0[i] = x
+  }
+  gr.fill(0)
+  gg.fill(0)
+  gb.fill(0)
+  const pStep = stepX * bpp
+  let prevCellY = -1
+  let rowsInCell = 0
+  for (let y = 0; y <= H; y += stepY) {
+    const cellY = y < H ? Math.min(mh - 1, Math.floor(y / sy)) : mh
+    if (cellY !== prevCellY && prevCellY >= 0) {
+      // normalise the finished cell row
+      const base = prevCellY * mw
+      for (let i = 0; i < mw; i++) {
+        const n = Math.max(1, ((cellX0[i + 1]! - cellX0[i]!) / stepX) * rowsInCell)
+        const k = base + i
+        const inv = 1 / (255 * n)
+        gr[k] = gr[k]! * inv
+        gg[k] = gg[k]! * inv
+        gb[k] = gb[k]! * inv
+      }
+      rowsInCell = 0
+    }
+    if (y >= H) break
+    prevCellY = cellY
+    rowsInCell++
+    const base = cellY * mw
+    const rowP = y * W * bpp
+    for (let i = 0; i < mw; i++) {
+      let r = 0
+      let g = 0
+      let b = 0
+      const xe = cellX0[i + 1]!
+      let p = rowP + cellX0[i]! * bpp
+      for (let x = cellX0[i]!; x < xe; x += stepX) {
+        r += data[p]!
+        g += data[p + 1]!
+        b += data[p + 2]!
+        p += pStep
+      }
+      const k = base + i
+      gr[k] = gr[k]! + r
+      gg[k] = gg[k]! + g
+      gb[k] = gb[k]! + b
+    }
+  }
+}
+
+export function guidedUpsample(
+  mask: Float32Array,
+  mw: number,
+  mh: number,
+  data: Uint8Array,
+  bpp: number,
+  W: number,
+  H: number,
+  out: Uint8Array,
+  radius: number,
+  eps: number,
+  s: GuidedScratch,
+): void {
+  const n = mw * mh
+  s.ensure(n, W, mw)
+  const P = s.planes
+  const [Ir, Ig, Ib, t0, t1, t2, t3, t4, t5, t6, t7, t8, mR, mG, mB, mP, t9] = P as [
+    Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array,
+    Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array,
+  ]
+  const tmp = s.tmp
+  downsampleGuide(data, bpp, W, H, mw, mh, Ir, Ig, Ib, s.cellX0)
+  const r = Math.max(1, Math.round(radius))
+  const inv = invCounts(mw, mh, r)
+  const cs = s.colSum
+  boxMean(Ir, mR, tmp, cs, mw, mh, r, inv)
+  boxMean(Ig, mG, tmp, cs, mw, mh, r, inv)
+  boxMean(Ib, mB, tmp, cs, mw, mh, r, inv)
+  boxMean(mask, mP, tmp, cs, mw, mh, r, inv)
+  // second moments, computed in place then box-filtered: t0..t5 = rr rg rb gg gb bb, t6..t8 = rp gp bp
+  for (let k = 0; k < n; k++) {
+    const R = Ir[k]!
+    const G = Ig[k]!
+    const B = Ib[k]!
+    const p = mask[k]!
+    t0[k] = R * R
+    t1[k] = R * G
+    t2[k] = R * B
+    t3[k] = G * G
+    t4[k] = G * B
+    t5[k] = B * B
+    t6[k] = R * p
+    t7[k] = G * p
+    t8[k] = B * p
+  }
+  // src and dst may alias: the horizontal pass reads src into tmp before dst is written
+  for (const t of [t0, t1, t2, t3, t4, t5, t6, t7, t8]) boxMean(t, t, tmp, cs, mw, mh, r, inv)
+  // a = (Σ + εI)⁻¹ cov(I, p), b = mean(p) − a·mean(I); reuse Ir/Ig/Ib for a and t9 for b
+  const aR = Ir
+  const aG = Ig
+  const aB = Ib
+  const bb = t9
+  for (let k = 0; k < n; k++) {
+    const mr = mR[k]!
+    const mg = mG[k]!
+    const mb = mB[k]!
+    const mp = mP[k]!
+    const vrr = t0[k]! - mr * mr + eps
+    const vrg = t1[k]! - mr * mg
+    const vrb = t2[k]! - mr * mb
+    const vgg = t3[k]! - mg * mg + eps
+    const vgb = t4[k]! - mg * mb
+    const vbb = t5[k]! - mb * mb + eps
+    const cr = t6[k]! - mr * mp
+    const cg = t7[k]! - mg * mp
+    const cb = t8[k]! - mb * mp
+    // symmetric 3x3 inverse via cofactors
+    const i00 = vgg * vbb - vgb * vgb
+    const i01 = vgb * vrb - vrg * vbb
+    const i02 = vrg * vgb - vgg * vrb
+    const i11 = vrr * vbb - vrb * vrb
+    const i12 = vrb * vrg - vrr * vgb
+    const i22 = vrr * vgg - vrg * vrg
+    const det = vrr * i00 + vrg * i01 + vrb * i02
+    const inv = 1 / det
+    const ar = (i00 * cr + i01 * cg + i02 * cb) * inv
+    const ag = (i01 * cr + i11 * cg + i12 * cb) * inv
+    const ab = (i02 * cr + i12 * cg + i22 * cb) * inv
+    aR[k] = ar
+    aG[k] = ag
+    aB[k] = ab
+    bb[k] = mp - ar * mr - ag * mg - ab * mb
+  }
+  // smooth the coefficients (mean of a, b over windows), scaled to 0..255 output with 0..255 input
+  boxMean(aR, t0, tmp, cs, mw, mh, r, inv)
+  boxMean(aG, t1, tmp, cs, mw, mh, r, inv)
+  boxMean(aB, t2, tmp, cs, mw, mh, r, inv)
+  boxMean(bb, t3, tmp, cs, mw, mh, r, inv)
+  for (let k = 0; k < n; k++) t3[k] = t3[k]! * 255
+  // a multiplies 0..255 input bytes directly: 255·a·(I/255) = a·I
+  applyCoefficients(t0, t1, t2, t3, mw, mh, data, bpp, W, H, out, s)
+}
+
+/** Marks node pairs (i, i+1) of two node rows where the output is a constant 0 or 255. */
+function flatFlags(aR: Float32Array, aG: Float32Array, aB: Float32Array, b: Float32Array, j0: number, j1: number, mw: number, flat: Uint8Array): void {
+  // |a|·255 summed over channels bounds how far a·I can move the output from b
+  const lim = 0.25 / 255
+  let prev = 0
+  for (let i = 0; i < mw; i++) {
+    let f = 0
+    const k0 = j0 * mw + i
+    const k1 = j1 * mw + i
+    const s0 = Math.abs(aR[k0]!) + Math.abs(aG[k0]!) + Math.abs(aB[k0]!)
+    const s1 = Math.abs(aR[k1]!) + Math.abs(aG[k1]!) + Math.abs(aB[k1]!)
+    if (s0 < lim && s1 < lim) {
+      const b0 = b[k0]!
+      const b1 = b[k1]!
+      if (b0 <= 0.5 - s0 * 255 && b1 <= 0.5 - s1 * 255) f = 1
+      else if (b0 >= 254.5 + s0 * 255 && b1 >= 254.5 + s1 * 255) f = 2
+    }
+    // pair (i-1, i) is flat when both columns are flat with the same value
+    if (i > 0) flat[i - 1] = f === prev ? f : 0
+    prev = f
+  }
+  flat[mw - 1] = prev
+}
+
+/** Widens node row j of a coefficient plane to full width (bilinear along x), over [xs, xe) only. */
+function widenRow(src: Float32Array, j: number, mw: number, dst: Float32Array, xs: number, xe: number, i0: Int32Array, i1: Int32Array, wx: Int32Array): void {
+  const base = j * mw
+  for (let x = xs; x < xe; x++) {
+    const p0 = src[base + i0[x]!]!
+    dst[x] = p0 + (src[base + i1[x]!]! - p0) * wx[x]! * 0.00390625
+  }
+}
+
+function applyCoefficients(
+  aR: Float32Array,
+  aG: Float32Array,
+  aB: Float32Array,
+  b: Float32Array,
+  mw: number,
+  mh: number,
+  data: Uint8Array,
+  bpp: number,
+  W: number,
+  H: number,
+  out: Uint8Array,
+  s: GuidedScratch,
+): void {
+  const mx = axisMap(mw, W)
+  const my = axisMap(mh, H)
+  const o = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length)
+  const mxi0 = mx.i0
+  const mxi1 = mx.i1
+  const mxw = mx.w
+  const planes = [aR, aG, aB, b]
+  const ra = s.rowsA
+  const rb = s.rowsB
+  let pairKey = -1
+  for (let y = 0; y < H; y++) {
+    const j0 = my.i0[y]!
+    const j1 = my.i1[y]!
+    if (pairKey !== j0 * 65536 + j1) {
+      // new node-row pair: find flat runs, then widen both node rows only where something is computed
+      pairKey = j0 * 65536 + j1
+      flatFlags(aR, aG, aB, b, j0, j1, mw, s.flat)
+      buildRuns(s.flat, mxi0, W, s)
+      const runs = s.runs
+      for (let k = 0; k < s.runCount; k++) {
+        if (runs[3 * k + 2] !== 0) continue
+        const xs = runs[3 * k]!
+        const xe = runs[3 * k + 1]!
+        for (let c = 0; c < 4; c++) {
+          widenRow(planes[c]!, j0, mw, ra[c]!, xs, xe, mxi0, mxi1, mxw)
+          widenRow(planes[c]!, j1, mw, rb[c]!, xs, xe, mxi0, mxi1, mxw)
+        }
+      }
+    }
+    applyRow(ra, rb, my.w[y]! * 0.00390625, data, y * W * bpp, bpp, o, y * W, s.runs, s.runCount)
+  }
+}
+
+/** Groups output columns into runs that are flat (0/255) or need computing. */
+function buildRuns(flat: Uint8Array, mxi0: Int32Array, W: number, s: GuidedScratch): void {
+  const runs = s.runs
+  let n = 0
+  let start = 0
+  let cur = flat[mxi0[0]!]!
+  for (let x = 1; x < W; x++) {
+    const f = flat[mxi0[x]!]!
+    if (f !== cur) {
+      runs[n++] = start
+      runs[n++] = x
+      runs[n++] = cur
+      start = x
+      cur = f
+    }
+  }
+  runs[n++] = start
+  runs[n++] = W
+  runs[n++] = cur
+  s.runCount = n / 3
+}
+
+/** One output row: flat runs are filled, the rest lerps the two widened rows by fy and applies q = a·I + b. */
+function applyRow(
+  ra: Float32Array[],
+  rb: Float32Array[],
+  fy: number,
+  data: Uint8Array,
+  p0: number,
+  bpp: number,
+  o: Uint8ClampedArray,
+  row: number,
+  runs: Int32Array,
+  runCount: number,
+): void {
+  const ar0 = ra[0]!
+  const ag0 = ra[1]!
+  const ab0 = ra[2]!
+  const b0 = ra[3]!
+  const ar1 = rb[0]!
+  const ag1 = rb[1]!
+  const ab1 = rb[2]!
+  const b1 = rb[3]!
+  for (let k = 0; k < runCount; k++) {
+    const xs = runs[3 * k]!
+    const xe = runs[3 * k + 1]!
+    const f = runs[3 * k + 2]!
+    if (f !== 0) {
+      // solidly person or background: no arithmetic
+      o.fill(f === 1 ? 0 : 255, row + xs, row + xe)
+      continue
+    }
+    let p = p0 + xs * bpp
+    for (let x = xs; x < xe; x++) {
+      const vr = ar0[x]!
+      const vg = ag0[x]!
+      const vb = ab0[x]!
+      const vo = b0[x]!
+      o[row + x] =
+        (vr + (ar1[x]! - vr) * fy) * data[p]! +
+        (vg + (ag1[x]! - vg) * fy) * data[p + 1]! +
+        (vb + (ab1[x]! - vb) * fy) * data[p + 2]! +
+        vo +
+        (b1[x]! - vo) * fy
+      p += bpp
+    }
+  }
+}
