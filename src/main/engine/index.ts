@@ -101,7 +101,8 @@ export async function openEngine(options: OpenEngineOptions): Promise<MattingEng
       }
     }
     const onError = (e: Error): void => fail(workerFailed(`the worker failed while loading the model: ${e.message}`, e))
-    const onExit = (code: number): void => fail(workerFailed(`the worker exited with code ${code} while loading the model`))
+    const onExit = (code: number): void =>
+      fail(workerFailed(`${options.workerPath} exited with code ${code} before the model was loaded (an empty or partly written build?); rebuild it`))
     const cleanup = (): void => {
       worker.off('message', onMessage)
       worker.off('error', onError)
