@@ -91,10 +91,11 @@ async function readSidecar(file: string): Promise<Partial<BuiltInSidecar> | null
 async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`
   try {
+    await mkdir(path.dirname(file), { recursive: true })
     await writeFile(tmp, data)
     await rename(tmp, file)
   } catch (e) {
-    await rm(tmp, { force: true })
+    await rm(tmp, { force: true }).catch(() => undefined)
     throw new PortsegError('OUTPUT_NOT_WRITABLE', `Cannot write ${file}: ${(e as Error).message}.`, {
       cause: e,
       hints: ['Check that the models folder is writable and the disk is not full.'],
@@ -155,7 +156,6 @@ export async function buildModel(spec: BuiltInModelSpec, opts: { outDir?: string
     inputs: result.inputs.map(describe),
     outputs: result.outputs.map(describe),
   }
-  await mkdir(outDir, { recursive: true })
   // Model first, sidecar second: a crash in between leaves a stale sidecar, which forces a rebuild.
   await writeAtomic(onnxPath, result.onnx)
   await writeAtomic(sidecarPath, `${JSON.stringify(sidecar, null, 2)}\n`)
