@@ -36,6 +36,8 @@ export interface ImportPlan {
   ids: string[]
   license: ModelLicense
   needsAcceptance: boolean
+  /** Detected for .onnx; TF.js imports are RVM, checked again after conversion. */
+  interface: ModelInterface['kind']
 }
 
 /** Checks the source and works out ids and license, without writing anything (for the prompt). */
@@ -56,7 +58,9 @@ export async function planImport(file: string, opts: ImportOptions = {}): Promis
       throw refused(source, `the id "${id}" is already in use`, [`Choose another with --id, or remove the existing one: portseg models remove ${id}`])
     }
   }
-  return { kind, source, ids, license, needsAcceptance: !isPermissive(license) }
+  // Refuse a file that is not a drivable model before asking anyone to accept a license for it.
+  const detected = kind === 'onnx' ? detect(await readFile(source), source).kind : 'recurrent-matting'
+  return { kind, source, ids, license, needsAcceptance: !isPermissive(license), interface: detected }
 }
 
 export async function importModel(file: string, opts: ImportOptions = {}): Promise<ModelInfo[]> {
@@ -115,14 +119,7 @@ type ConvertRvmTfjs = (modelJsonPath: string, options?: { precision?: 'fp32' | '
 
 /** Loaded on demand so the registry works (and loads fast) without the converter. */
 async function loadTfjsConverter(): Promise<ConvertRvmTfjs> {
-  // TODO(models): make this a literal import once convert/tfjs/index.ts lands, so bundlers include it.
-  const specifier = '../convert/tfjs/index.js'
-  let mod: { convertRvmTfjs?: ConvertRvmTfjs }
-  try {
-    mod = (await import(specifier)) as { convertRvmTfjs?: ConvertRvmTfjs }
-  } catch {
-    mod = {}
-  }
+  const mod: { convertRvmTfjs?: ConvertRvmTfjs } = await import('../convert/tfjs/index.js')
   if (typeof mod.convertRvmTfjs !== 'function') {
     throw new PortsegError('MODEL_IMPORT_REFUSED', 'This build cannot convert TF.js models (the converter is missing).', {
       hints: ['Import an .onnx file instead, e.g. an official RVM release file, or use `portseg models download`.'],

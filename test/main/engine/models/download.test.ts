@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { downloadFile, type DownloadProgress } from '../../../../src/main/engine/models/download.js'
+import { PortsegError } from '../../../../src/shared/errors.js'
+import { sharedFile } from '../../../support/paths.js'
+import { startModelServer, type ModelServer } from './model-server.js'
+
+// A real model as the payload, so a resumed download is checked byte for byte.
+const body = new Uint8Array(readFileSync(sharedFile('models', 'reference-onnx', 'selfie_segmentation.onnx')))
+const sha = createHash('sha256').update(body).digest('hex')
+
+let server: ModelServer
+let dir: string
+
+beforeAll(async () => {
+  server = await startModelServer({
+    '/ok.onnx': { body, behaviour: { kind: 'ok' }, chunkBytes: 16 * 1024 },
+    '/cut.onnx': { body, behaviour: { kind: 'cut', afterBytes: 100_000, times: 1 } },
+    '/cut-auto.onnx': { body, behaviour: { kind: 'cut', afterBytes: 150_000, times: 1 } },
+    '/no-range.onnx': { body, behaviour: { kind: 'no-range' } },
+    '/stall.onnx': { body, behaviour: { kind: 'stall', afterBytes: 50_000 } },
+    '/missing.onnx': { body, behaviour: { kind: 'status', status: 404 } },
+    '/broken.onnx': { body, behaviour: { kind: 'status', status: 500 } },
+    '/moved.onnx': { body, behaviour: { kind: 'redirect', to: '/ok.onnx' } },
+  })
+})
+afterAll(async () => server.close())
+
+afterEach(async () => {
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+})
+
+async function tmp(): Promise<string> {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'portseg-dl-'))
+  return dir
+}
+
+async function rejection(p: Promise<unknown>): Promise<PortsegError> {
+  try {
+    await p
+  } catch (e) {
+    expect(e).toBeInstanceOf(PortsegError)
+    return e as PortsegError
+  }
+  throw new Error('expected the download to fail')
+}
+
+describe('downloadFile', () => {
+  it('downloads, verifies the SHA-256 and reports progress up to the full size', async () => {
+    const dest = path.join(await tmp(), 'm.onnx')
+    const progress: DownloadProgress[] = []
+    const r = await downloadFile({ url: `${server.baseUrl}/ok.onnx`, dest, expectedSha256: sha, expectedSize: body.byteLength, onProgress: (p) => progress.push(p) })
+    expect(r).toMatchObject({ path: dest, sha256: sha, bytes: body.byteLength, resumed: false })
+    expect(Buffer.compare(await readFile(dest), Buffer.from(body))).toBe(0)
+    expect(existsSync(dest + '.part')).toBe(false)
+    expect(progress.length).toBeGreaterThanOrEqual(2)
+    const last = progress[progress.length - 1]
+    expect(last).toMatchObject({ receivedBytes: body.byteLength, totalBytes: body.byteLength, done: true })
+    expect(last?.bytesPerSecond).toBeGreaterThan(0)
+    // monotonic
+    for (let i = 1; i < progress.length; i++) expect(progress[i]!.receivedBytes).toBeGreaterThanOrEqual(progress[i - 1]!.receivedBytes)
+  })
+
+  it('follows redirects (GitHub sends release assets to another host)', async () => {
+    const dest = path.join(await tmp(), 'm.onnx')
+    const r = await downloadFile({ url: `${server.baseUrl}/moved.onnx`, dest, expectedSha256: sha })
+    expect(r.sha256).toBe(sha)
+  })
+
+  it('resumes after a cut connection: the second attempt sends Range and the bytes are identical', async () => {
+    const dest = path.join(await tmp(), 'm.onnx')
+    const before = server.requests.length
+    const e = await rejection(downloadFile({ url: `${server.baseUrl}/cut.onnx`, dest, expectedSha256: sha, expectedSize: body.byteLength, retries: 0 }))
+    expect(e.code).toBe('MODEL_DOWNLOAD_FAILED')
+    expect(e.message).toMatch(/connection was (lost|closed) after/)
+    expect(e.describe()).toMatch(/resumes from the 97\.7 KiB already saved/)
+    expect((await stat(dest + '.part')).size).toBe(100_000)
+    expect(existsSync(dest)).toBe(false)
+
+    const r = await downloadFile({ url: `${server.baseUrl}/cut.onnx`, dest, expectedSha256: sha, expectedSize: body.byteLength, retries: 0 })
+    expect(r.resumed).toBe(true)
+    const reqs = server.requests.slice(before)
+    expect(reqs.map((q) => q.range)).toEqual([undefined, 'bytes=100000-'])
+    expect(Buffer.compare(await readFile(dest), Buffer.from(body))).toBe(0)
+    expect(existsSync(dest + '.part')).toBe(false)
+  })
+
+  it('resumes by itself within one call when retries are allowed', async () => {
+    const dest = path.join(await tmp(), 'm.onnx')
+    const before = server.requests.length
+    const r = await downloadFile({ url: `${server.baseUrl}/cut-auto.onnx`, dest, expectedSha256: sha, retries: 2 })
+    expect(r).toMatchObject({ sha256: sha, resumed: true, attempts: 2 })
+    expect(server.requests.slice(before).map((q) => q.range)).toEqual([undefined, 'bytes=150000-'])
+  })
+
+  it('restarts from zero when the server ignores Range (200 instead of 206)', async () => {
+    const dest = path.join(await tmp(), 'm.onnx')
+    writeFileSync(dest + '.part', Buffer.from(body.subarray(0, 1000)).fill(7)) // garbage prefix
+    const r = await downloadFile({ url: `${server.baseUrl}/no-range.onnx`, dest, expectedSha256: sha })
+    expect(r).toMatchObject({ sha256: sha, bytes: body.byteLength, resumed: false })
+  })
+
+  it('discards a file whose SHA-256 is wrong and installs nothing', async () => {
+    const d = await tmp()
+    const dest = path.join(d, 'm.onnx')
+    const wrong = 'f'.repeat(64)
+    const e = await rejection(downloadFile({ url: `${server.baseUrl}/ok.onnx`, dest, expectedSha256: wrong }))
+    expect(e.code).toBe('MODEL_HASH_MISMATCH')
+    expect(e.message).toContain(`SHA-256 is ${sha}, expected ${wrong}`)
+    expect(e.message).toContain('The file was discarded; nothing was installed.')
+    expect(await readdir(d)).toEqual([])
+  })
+
+  it('reports HTTP 404 and 500 with the status and what to do', async () => {
+    const dest = path.join(await tmp(), 'm.onnx')
+    const e404 = await rejection(downloadFile({ url: `${server.baseUrl}/missing.onnx`, dest, expectedSha256: sha }))
+    expect(e404.code).toBe('MODEL_DOWNLOAD_FAILED')
+    expect(e404.message).toContain('404 Not Found')
+    expect(e404.hints.join(' ')).toMatch(/PORTSEG_MODELS_BASE_URL|import/)
+    const e500 = await rejection(downloadFile({ url: `${server.baseUrl}/broken.onnx`, dest, expectedSha256: sha }))
+    expect(e500.code).toBe('MODEL_DOWNLOAD_FAILED')
+    expect(e500.message).toContain('HTTP 500')
+    expect(e500.hints).toContain('Try again in a few minutes.')
+    expect(existsSync(dest)).toBe(false)
+  })
+
+  it('times out on a stalled server within bounded time and keeps the .part for resume', async () => {
+    const dest = path.join(await tmp(), 'm.onnx')
+    const before = server.requests.length
+    const t0 = Date.now()
+    const e = await rejection(downloadFile({ url: `${server.baseUrl}/stall.onnx`, dest, expectedSha256: sha, stallTimeoutMs: 400, retries: 1 }))
+    const elapsed = Date.now() - t0
+    expect(e.code).toBe('MODEL_DOWNLOAD_TIMEOUT')
+    expect(e.message).toMatch(/stalled: no data for 0 s after/)
+    // two attempts of 400 ms each plus a 250 ms backoff; generous bound for a loaded machine
+    expect(elapsed).toBeLessThan(10_000)
+    // the retry resumed where the first stall left off, and stalled again 50 000 bytes later
+    expect(server.requests.slice(before).map((q) => q.range)).toEqual([undefined, 'bytes=50000-'])
+    expect((await stat(dest + '.part')).size).toBe(100_000)
+    expect(existsSync(dest)).toBe(false)
+  })
+
+  it('can be cancelled with an AbortSignal; the .part stays for a later resume', async () => {
+    const dest = path.join(await tmp(), 'm.onnx')
+    const ac = new AbortController()
+    const t0 = Date.now()
+    // the server stalls after 50 000 bytes; cancel while it hangs, long before the 30 s stall timeout
+    const p = downloadFile({ url: `${server.baseUrl}/stall.onnx`, dest, expectedSha256: sha, stallTimeoutMs: 30_000, signal: ac.signal })
+    setTimeout(() => ac.abort(), 500)
+    const e = await rejection(p)
+    expect(Date.now() - t0).toBeLessThan(10_000)
+    expect((await stat(dest + '.part')).size).toBe(50_000)
+    expect(e.code).toBe('MODEL_DOWNLOAD_CANCELLED')
+    expect(e.describe()).toContain('.part')
+    expect(existsSync(dest)).toBe(false)
+  })
+
+  it('refuses a server that offers a different size than the registry expects', async () => {
+    const dest = path.join(await tmp(), 'm.onnx')
+    const e = await rejection(downloadFile({ url: `${server.baseUrl}/ok.onnx`, dest, expectedSha256: null, expectedSize: 1234 }))
+    expect(e.code).toBe('MODEL_DOWNLOAD_FAILED')
+    expect(e.message).toContain(`offers ${body.byteLength} bytes but the registry expects 1234`)
+    expect(existsSync(dest)).toBe(false)
+  })
+})
