@@ -110,6 +110,9 @@ export class TfToOnnx {
   private readonly unsupported = new Set<string>()
   private cur = ''
   private counter = 0
+  /** fp16 variant: conditional branches kept in fp32 (the guided filter's variance is cancellation-prone). */
+  private readonly fp32Scopes = new Set<string>()
+  private readonly castCache = new Map<string, string>()
   private readonly floatType: number
 
   constructor(
@@ -122,6 +125,13 @@ export class TfToOnnx {
       this.byName.set(n.name, n)
       this.stats.tfOps[n.op] = (this.stats.tfOps[n.op] ?? 0) + 1
       for (const i of n.input) if (!i.startsWith('^')) this.consumers.set(parseRef(i).node, (this.consumers.get(parseRef(i).node) ?? 0) + 1)
+    }
+    if (precision === 'fp16') {
+      for (const n of nodes) {
+        if (n.op !== 'RealDiv') continue
+        const key = this.scopeKey(this.ctxOf(n))
+        if (key) this.fp32Scopes.add(key)
+      }
     }
   }
 
@@ -242,7 +252,14 @@ export class TfToOnnx {
     return this.get(r)
   }
   private set(n: TfNodeDef, v: Val, port = 0): void {
-    this.vals.set(`${n.name}:${port}`, v)
+    this.vals.set(`${n.name}:${port}`, this.inF32() && v.kind === 'float' ? { ...v, kind: 'meta' } : v)
+  }
+  private inF32(): boolean {
+    return this.fp32Scopes.has(this.cur)
+  }
+  /** The kind of image data in the current scope. */
+  private fk(): Kind {
+    return this.inF32() ? 'meta' : 'float'
   }
 
   // ---- emission helpers ----------------------------------------------------------------------
@@ -285,7 +302,19 @@ export class TfToOnnx {
   }
   /** The ONNX name of a value, writing a constant on first use. */
   private name(v: Val, kind: Kind = v.kind): string {
-    if (!v.konst) return v.name
+    if (this.inF32() && kind === 'float') kind = 'meta'
+    if (!v.konst) {
+      if (this.inF32() && v.kind === 'float') {
+        const key = `${this.cur}|${v.name}`
+        let c = this.castCache.get(key)
+        if (!c) {
+          c = this.op('Cast', [v.name], v.name, [attr('to', DataType.FLOAT)])
+          this.castCache.set(key, c)
+        }
+        return c
+      }
+      return v.name
+    }
     const key = `${v.name || 'anon'}|${kind}`
     let nm = this.constCache.get(key)
     if (!nm) {
@@ -341,13 +370,14 @@ export class TfToOnnx {
   // ---- nodes ---------------------------------------------------------------------------------
 
   private convertNode(n: TfNodeDef): void {
-    if (n.op === 'Const') return this.set(n, this.weightVal(n.name))
-    if (n.op === 'Identity') return this.set(n, this.input(n, 0))
+    if (n.op === 'Const') return void this.vals.set(`${n.name}:0`, this.weightVal(n.name))
+    // Aliases keep the value as is (set() would retype it for the scope the caller is in).
+    if (n.op === 'Identity') return void this.vals.set(`${n.name}:0`, this.input(n, 0))
     if (n.op === 'Switch') {
       // Both ports alias the data input; which branch a consumer lives in is its context.
       const v = this.input(n, 0)
-      this.set(n, v, 0)
-      this.set(n, v, 1)
+      this.vals.set(`${n.name}:0`, v)
+      this.vals.set(`${n.name}:1`, v)
       return
     }
     if (n.op === 'Merge') return this.convertCond(this.mergeCtxPred(n))
@@ -378,25 +408,28 @@ export class TfToOnnx {
     }
     const results: Val[] = []
     for (const m of merges) {
-      let first: Val | undefined
-      for (const branch of ['then', 'else'] as const) {
+      const vals = (['then', 'else'] as const).map((branch) => {
         const r = this.dataInputs(m).find((ref) => {
           const c = this.refCtx(ref)
           return c !== null && c.pred === pred && c.branch === (branch === 'then')
         })
         if (!r) throw this.fail(`Merge ${m.name} has no ${branch} input`)
-        const v = this.get(r)
-        const key = `${pred}|${branch}`
-        this.cur = key
+        return { branch, v: this.get(r) }
+      })
+      const kind: Kind = vals.some((x) => x.v.kind === 'float') ? 'float' : vals[0]!.v.kind
+      for (const { branch, v } of vals) {
+        this.cur = `${pred}|${branch}`
         const out = this.fresh(`${m.name}/${branch}`)
-        this.emit('Identity', [this.name(v)], [out])
-        branches[branch].outputs.push({ name: out, type: { tensorType: { elemType: this.elemType(v.kind) } } })
-        if (!first) first = v
-        else if (first.nchw !== v.nchw || first.kind !== v.kind) throw this.fail(`Merge ${m.name}: its branches produce different layouts`)
+        const src = v.konst ? this.name(v, kind) : v.name
+        // An fp32 branch hands image data back to the fp16 graph.
+        if (kind === 'float' && v.kind === 'meta' && this.precision === 'fp16') this.emit('Cast', [src], [out], [attr('to', DataType.FLOAT16)])
+        else this.emit('Identity', [src], [out])
+        branches[branch].outputs.push({ name: out, type: { tensorType: { elemType: this.elemType(kind) } } })
+        if (v.nchw !== vals[0]!.v.nchw) throw this.fail(`Merge ${m.name}: its branches produce different layouts`)
       }
       const name = this.fresh(m.name)
       outs.push(name)
-      results.push({ name, kind: first!.kind, rank: first!.rank, nchw: first!.nchw })
+      results.push({ name, kind, rank: vals[0]!.v.rank, nchw: vals[0]!.v.nchw })
     }
     for (const branch of ['then', 'else'] as const) branches[branch].nodes = this.scopes.get(`${pred}|${branch}`) ?? []
     this.cur = outerScope
@@ -495,7 +528,7 @@ export class TfToOnnx {
       const x = this.input(n, 0)
       const dst = n.attr.DstT?.type
       let kind: Kind
-      if (dst === 'DT_FLOAT') kind = x.kind === 'float' ? 'float' : 'meta'
+      if (dst === 'DT_FLOAT') kind = x.kind === 'float' ? this.fk() : 'meta'
       else if (dst === 'DT_INT32') kind = 'int32'
       else if (dst === 'DT_INT64') kind = 'int64'
       else if (dst === 'DT_BOOL') kind = 'bool'
@@ -542,16 +575,17 @@ export class TfToOnnx {
     },
     Relu6(n) {
       const x = this.input(n, 0)
-      this.set(n, { ...x, konst: undefined, name: this.op('Clip', [this.name(x), this.scalarFloat(0, x.kind), this.scalarFloat(6, x.kind)], n.name) })
+      this.set(n, { ...x, konst: undefined, name: this.op('Clip', [this.name(x), this.scalarFloat(0, x.kind === 'float' ? this.fk() : x.kind), this.scalarFloat(6, x.kind === 'float' ? this.fk() : x.kind)], n.name) })
     },
     ResizeBilinear(n) {
       const x = this.input(n, 0)
       const size = this.input(n, 1)
       if (!x.nchw) throw this.fail(`ResizeBilinear ${n.name} expects a 4-D image`)
       const mode = n.attr.align_corners?.b ? 'align_corners' : n.attr.half_pixel_centers?.b ? 'half_pixel' : 'asymmetric'
-      const nc = this.op('Slice', [this.op('Shape', [x.name], n.name), this.i64([0]), this.i64([2])], n.name)
+      const xn = this.name(x)
+      const nc = this.op('Slice', [this.op('Shape', [xn], n.name), this.i64([0]), this.i64([2])], n.name)
       const sizes = this.op('Concat', [nc, this.toInt64(size, n.name)], n.name, [attr('axis', 0)])
-      const out = this.op('Resize', [x.name, '', '', sizes], n.name, [
+      const out = this.op('Resize', [xn, '', '', sizes], n.name, [
         attr('mode', 'linear'),
         attr('coordinate_transformation_mode', mode),
       ])
@@ -563,7 +597,7 @@ export class TfToOnnx {
       const k = ints(n.attr.ksize)
       const s = ints(n.attr.strides)
       const pad = b64(n.attr.padding?.s)
-      const out = this.op('AveragePool', [x.name], n.name, [
+      const out = this.op('AveragePool', [this.name(x)], n.name, [
         attr('kernel_shape', [k[1]!, k[2]!]),
         attr('strides', [s[1]!, s[2]!]),
         attr('auto_pad', pad === 'SAME' ? 'SAME_UPPER' : 'VALID'),
@@ -604,7 +638,7 @@ export class TfToOnnx {
       const keep = n.attr.keep_dims?.b ? 1 : 0
       const axes = x.nchw ? axesLogical.map((a) => LOGICAL_TO_STORED[a]!).sort() : axesLogical
       if (x.nchw && keep && axes.length === 2 && axes[0] === 2 && axes[1] === 3) {
-        this.set(n, { name: this.op('GlobalAveragePool', [x.name], n.name), kind: x.kind, rank: 4, nchw: true })
+        this.set(n, { name: this.op('GlobalAveragePool', [this.name(x)], n.name), kind: x.kind, rank: 4, nchw: true })
         return
       }
       if (x.nchw && !keep) throw this.fail(`Mean ${n.name} without keep_dims on image data is not supported`)
@@ -694,12 +728,13 @@ export class TfToOnnx {
   private binary(n: TfNodeDef, op: string): void {
     const a = this.input(n, 0)
     const b = this.input(n, 1)
-    const kind: Kind = !a.konst ? a.kind : !b.konst ? b.kind : a.kind
-    if (!a.konst && !b.konst && a.kind !== b.kind) throw this.fail(`${n.op} ${n.name} mixes ${a.kind} and ${b.kind} values`)
+    const eff = (v: Val): Kind => (this.inF32() && v.kind === 'float' ? 'meta' : v.kind)
+    const kind: Kind = !a.konst ? eff(a) : !b.konst ? eff(b) : eff(a)
+    if (!a.konst && !b.konst && eff(a) !== eff(b)) throw this.fail(`${n.op} ${n.name} mixes ${a.kind} and ${b.kind} values`)
     const nchw = a.nchw || b.nchw
     const name = (v: Val): string => {
       if (!nchw || v.nchw) return this.name(v, kind)
-      if (v.konst) return this.layoutConst(v, kind)
+      if (v.konst) return this.layoutConst(v, this.inF32() && kind === 'float' ? 'meta' : kind)
       if (v.rank === 0) return this.name(v, kind)
       throw this.fail(`${n.op} ${n.name} broadcasts a ${v.rank ?? '?'}-D tensor against image data`)
     }
@@ -767,7 +802,7 @@ export class TfToOnnx {
       const xv = this.get(aIns[1 - m]!)
       if (xv.konst) continue
       this.cur = this.scopeKey(this.ctxOf(n))
-      this.set(n, { name: this.op('HardSigmoid', [xv.name], n.name, [attr('alpha', 1 / 6, true), attr('beta', 0.5, true)]), kind: xv.kind, rank: xv.rank, nchw: xv.nchw })
+      this.set(n, { name: this.op('HardSigmoid', [this.name(xv)], n.name, [attr('alpha', 1 / 6, true), attr('beta', 0.5, true)]), kind: xv.kind, rank: xv.rank, nchw: xv.nchw })
       this.stats.hardSigmoid++
       return true
     }
@@ -844,17 +879,17 @@ export class TfToOnnx {
       else throw new PortsegError('MODEL_CONVERT_UNSUPPORTED_OP', `Cannot convert the TF.js graph to ONNX: ${n.op} ${n.name} fuses ${f}, which is not supported`, { hints: [UNSUPPORTED_HINT] })
     }
     this.cur = this.scopeKey(this.ctxOf(n))
-    const inputs = [x.name, this.addInit(`${n.name}/W`, weight, 'float')]
-    if (bias) inputs.push(this.addInit(`${n.name}/B`, bias, 'float'))
+    const inputs = [this.name(x), this.addInit(`${n.name}/W`, weight, this.fk())]
+    if (bias) inputs.push(this.addInit(`${n.name}/B`, bias, this.fk()))
     const attrs = [attr('strides', [strides[1] ?? 1, strides[2] ?? 1]), attr('dilations', [dh, dw]), attr('group', group), attr('kernel_shape', [kh, kw])]
     if (autoPad) attrs.push(attr('auto_pad', autoPad))
     else attrs.push(attr('pads', pads))
     let out = this.op('Conv', inputs, n.name, attrs)
     this.stats.convs++
-    if (act === 'Relu6') out = this.op('Clip', [out, this.scalarFloat(0, 'float'), this.scalarFloat(6, 'float')], n.name)
+    if (act === 'Relu6') out = this.op('Clip', [out, this.scalarFloat(0, this.fk()), this.scalarFloat(6, this.fk())], n.name)
     else if (act === 'LeakyRelu') out = this.op('LeakyRelu', [out], n.name, [attr('alpha', n.attr.leakyrelu_alpha?.f ?? 0.2, true)])
     else if (act) out = this.op(act, [out], n.name)
-    this.set(n, { name: out, kind: 'float', rank: 4, nchw: true })
+    this.set(n, { name: out, kind: this.fk(), rank: 4, nchw: true })
   }
 
   /**
