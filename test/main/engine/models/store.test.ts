@@ -188,7 +188,7 @@ describe('model registry', () => {
     expect(ok).toEqual([expect.objectContaining({ ok: true, against: 'recorded', actual: sinetSha })])
     // tamper: verify must notice
     const buf = readFileSync(r.model.path!)
-    buf[buf.length - 1] ^= 0xff
+    buf[buf.length - 1] = (buf[buf.length - 1] ?? 0) ^ 0xff
     writeFileSync(r.model.path!, buf)
     const bad = await verifyModels('test-unpinned', opts({ catalogue }))
     expect(bad[0]).toMatchObject({ ok: false, expected: sinetSha })
@@ -232,7 +232,7 @@ describe('model registry', () => {
     const refused = await rejection(importModel(modelJson, opts()))
     expect(refused.code).toBe('MODEL_LICENSE_NOT_ACCEPTED')
     expect(refused.message).toContain('(GPL-3.0) must be accepted before importing')
-    const infos = await importModel(modelJson, opts({ acceptLicense: true, precision: 'both' }))
+    const infos = await importModel(modelJson, opts({ acceptLicense: true, precision: 'both' as const }))
     expect(infos.map((m) => [m.id, m.interface, m.precision, m.license, m.origin])).toEqual([
       ['rvm-tfjs', 'recurrent-matting', 'fp32', 'GPL-3.0', 'imported'],
       ['rvm-tfjs-fp16', 'recurrent-matting', 'fp16', 'GPL-3.0', 'imported'],
