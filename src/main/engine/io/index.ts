@@ -1,4 +1,10 @@
-/** Frame readers and alpha writers for the CLI and tests (public entry of engine/io). */
+/** Frame readers and alpha writers for the CLI, bench and tests (public entry of engine/io). */
 export { bytesPerPixel, validateFrame } from './frame.js'
 export { parseY4mHeader, readY4m, readY4mHeader, yuvToRgb } from './y4m.js'
 export type { ReadY4mOptions, Y4mChroma, Y4mHeader, YuvMatrix, YuvRange } from './y4m.js'
+export { DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS, isImageFile, listImages, readImage, readImageSequence, writeAlphaPng } from './image.js'
+export type { ReadImageOptions, ReadSequenceOptions } from './image.js'
+export { probeVideo, readVideo, VIDEO_EXTENSIONS } from './video.js'
+export type { ReadVideoOptions, VideoInfo } from './video.js'
+export { openInput } from './input.js'
+export type { InputKind, OpenedInput, OpenInputOptions } from './input.js'
