@@ -9,12 +9,25 @@ import type { Frame, SegmentationInterface } from './types.js'
 const U8_TO_F32 = new Float32Array(256)
 for (let i = 0; i < 256; i++) U8_TO_F32[i] = i / 255
 const U8_TO_F16 = float32ToFloat16Bits(U8_TO_F32)
+const IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 /** Writes a frame into planar [3,H,W] RGB 0..1. */
 export function frameToPlanarF32(frame: Frame, out: Float32Array): void {
   const { data, width, height } = frame
   const n = width * height
   const bpp = frame.format === 'RGBA' ? 4 : 3
+  if (bpp === 4 && IS_LITTLE_ENDIAN && data.byteOffset % 4 === 0) {
+    // One 32-bit read per RGBA pixel (little-endian: R in the low byte) — measurably faster than 3 byte reads.
+    const px = new Uint32Array(data.buffer, data.byteOffset, n)
+    const k = 1 / 255
+    for (let i = 0; i < n; i++) {
+      const p = px[i]!
+      out[i] = (p & 255) * k
+      out[n + i] = ((p >>> 8) & 255) * k
+      out[2 * n + i] = ((p >>> 16) & 255) * k
+    }
+    return
+  }
   const lut = U8_TO_F32
   for (let i = 0, j = 0; i < n; i++, j += bpp) {
     out[i] = lut[data[j]!]!
