@@ -1,0 +1,169 @@
+// The virtual camera end to end, against a real v4l2loopback "PortSeg Camera" in the vcam VM
+// (../shared/vcam-vm). ONE guest boot runs test/e2e/vcam/guest.sh, which drives
+// `portseg vcam --pattern` against v4l2-ctl and headless Chromium and leaves JSON reports in
+// test-results/vcam-e2e; the tests below assert on them.
+import { execFile } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { build } from 'esbuild'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { ROOT, SHARED } from '../support/paths.js'
+
+const RUN_SH = path.join(SHARED, 'vcam-vm', 'run.sh')
+const CACHE = process.env.VCAM_VM_CACHE ?? path.join(os.homedir(), '.cache', 'vcam-vm')
+const ADDON = path.join(ROOT, 'native', 'vcam', 'build', 'Release', 'vcam.node')
+const OUT = path.join(ROOT, 'test-results', 'vcam-e2e')
+const HAS_CHROMIUM = existsSync('/usr/bin/chromium')
+
+function skipReason(): string | undefined {
+  if (process.platform !== 'linux') return 'the vcam VM runs on Linux hosts only'
+  if (!existsSync(RUN_SH)) return `${RUN_SH} not found (../shared/vcam-vm beside the checkout)`
+  if (!existsSync(path.join(CACHE, 'current', 'initrd.img'))) return `the vcam VM is not set up (${CACHE}): run VCAM_VM_CHROMIUM=1 ../shared/vcam-vm/setup.sh`
+  if (!existsSync(ADDON)) return `${ADDON} is not built: run npm run build:native`
+  return undefined
+}
+
+const skip = skipReason()
+if (skip) console.warn(`SKIP virtual camera e2e: ${skip}`)
+
+function readJson<T = Record<string, unknown>>(name: string): T {
+  const file = path.join(OUT, name)
+  if (!existsSync(file)) throw new Error(`${name} was not written by the guest; see ${path.join(OUT, 'guest.log')}`)
+  return JSON.parse(readFileSync(file, 'utf8')) as T
+}
+function readText(name: string): string {
+  const file = path.join(OUT, name)
+  return existsSync(file) ? readFileSync(file, 'utf8') : ''
+}
+
+interface FramesReport {
+  frames: number
+  counters: number[]
+  maxBlockError: number
+  maxBarError: number
+  isNonDecreasing: boolean
+  distinct: number
+}
+
+describe.skipIf(skip !== undefined)('virtual camera on v4l2loopback (vcam VM)', () => {
+  let guestLog = ''
+  beforeAll(async () => {
+    rmSync(OUT, { recursive: true, force: true })
+    mkdirSync(OUT, { recursive: true })
+    await build({
+      absWorkingDir: ROOT,
+      entryPoints: ['test/e2e/vcam/vcam-cli.ts'],
+      outfile: path.join(OUT, 'portseg-vcam.mjs'),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'warning',
+    })
+    const args = ['--timeout', '840', '--', 'bash', 'test/e2e/vcam/guest.sh', path.relative(ROOT, OUT), ...(HAS_CHROMIUM ? [] : ['--no-chromium'])]
+    guestLog = await new Promise<string>((resolve) => {
+      execFile(RUN_SH, args, { cwd: ROOT, maxBuffer: 64 << 20, timeout: 870_000 }, (error, stdout, stderr) => {
+        resolve(`${stdout}\n${stderr}\nexit: ${error ? String(error.code ?? error.message) : 0}`)
+      })
+    })
+    mkdirSync(OUT, { recursive: true })
+    const { writeFileSync } = await import('node:fs')
+    writeFileSync(path.join(OUT, 'guest.log'), guestLog)
+  }, 900_000)
+
+  it('the guest saw the "PortSeg Camera" device and --status called it ready', () => {
+    const status = readJson<{ isReady: boolean; device?: { path: string; label: string } }>('status.json')
+    expect(status.device?.label, guestLog).toBe('PortSeg Camera')
+    expect(status.isReady).toBe(true)
+    expect(readJson<{ outputOnlyAtStart: boolean }>('start.json').outputOnlyAtStart).toBe(true)
+  })
+
+  it('(1) a V4L2 consumer reads `portseg vcam --pattern` back: exact counters in order, exact colours', () => {
+    const step = readJson<{ streaming: boolean; producerExit: number; outputOnlyAfterClose: boolean }>('step1.json')
+    expect(step.streaming, readText('producer1.err')).toBe(true)
+    const fmt = readText('fmt1.txt')
+    expect(fmt).toMatch(/Width\/Height\s*:\s*640\/480/)
+    expect(fmt).toMatch(/'YUYV'/)
+    expect(fmt).toMatch(/Frames per second:\s*30\.000/)
+    const r = readJson<FramesReport>('v4l2.json')
+    expect(r.frames).toBe(90)
+    expect(r.isNonDecreasing).toBe(true)
+    // the producer writes each counter once; the pacer may repeat one when the guest is slow
+    expect(r.distinct).toBeGreaterThanOrEqual(60)
+    // Y of the counter blocks is exactly 235/16 and the bars match BT.601 limited range to ±1
+    expect(r.maxBlockError).toBeLessThanOrEqual(1)
+    expect(r.maxBarError).toBeLessThanOrEqual(1)
+    expect(step.producerExit).toBe(0)
+  })
+
+  it('a second producer on the busy device fails with VCAM_BUSY', () => {
+    expect(readText('busy.rc').trim()).toBe('2')
+    expect(readText('busy.err')).toContain('the device is busy (another program is writing to it)')
+  })
+
+  it('(3) closing leaves the device usable: back to Video Output, and a restart at another size streams', () => {
+    expect(readJson<{ outputOnlyAfterClose: boolean }>('step1.json').outputOnlyAfterClose).toBe(true)
+    const step = readJson<{ streaming: boolean; producerExit: number; outputOnlyAfterClose: boolean }>('step3.json')
+    expect(step.streaming, readText('producer2.err')).toBe(true)
+    expect(readText('fmt2.txt')).toMatch(/Width\/Height\s*:\s*320\/240/)
+    const r = readJson<FramesReport>('v4l2-restart.json')
+    expect(r.frames).toBe(20)
+    expect(r.isNonDecreasing).toBe(true)
+    expect(r.distinct).toBeGreaterThan(10)
+    expect(r.maxBarError).toBeLessThanOrEqual(1)
+    expect(step.outputOnlyAfterClose).toBe(true)
+  })
+
+  it('(4) a stalled producer keeps the consumer fed: the last frame repeats at the negotiated rate', () => {
+    const step = readJson<{ streaming: boolean; stalled: boolean; captureSeconds: number; frames: number }>('step4.json')
+    expect(step.streaming).toBe(true)
+    expect(step.stalled, readText('producer3.jsonl')).toBe(true)
+    const r = readJson<FramesReport>('v4l2-stall.json')
+    expect(r.frames).toBe(60)
+    // every frame after the stall is frame 19 (the 20th), intact
+    expect(new Set(r.counters)).toEqual(new Set([19]))
+    expect(r.maxBarError).toBeLessThanOrEqual(1)
+    // 60 frames at 30 fps = 2 s; allow for TCG emulation, but a frozen output would time out
+    expect(step.captureSeconds).toBeLessThan(6)
+    const stopped = readText('producer3.jsonl').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.event === 'stopped')
+    expect(Number(stopped?.framesRepeated)).toBeGreaterThanOrEqual(60)
+  })
+
+  it.skipIf(!HAS_CHROMIUM)('(2) headless Chromium lists "PortSeg Camera" and receives its frames through getUserMedia', () => {
+    const r = readJson<{
+      error?: string
+      label?: string
+      devices?: string[]
+      settings?: { width: number; height: number; frameRate: number }
+      frames?: { counter: number }[]
+      isIncreasing?: boolean
+      maxBarError?: number
+      maxBitError?: number
+      counterRate?: number
+    }>('chromium.json')
+    expect(r.error, readText('chromium.log')).toBeUndefined()
+    expect(r.devices).toContain('PortSeg Camera')
+    expect(r.label).toBe('PortSeg Camera')
+    expect(r.settings?.width).toBe(1280)
+    expect(r.settings?.height).toBe(720)
+    expect(r.settings?.frameRate).toBe(30)
+    expect(r.frames?.length).toBe(12)
+    expect(r.isIncreasing).toBe(true)
+    expect(r.maxBarError).toBeLessThanOrEqual(40)
+    expect(r.maxBitError).toBeLessThanOrEqual(40)
+    expect(readJson<{ outputOnlyAfterClose: boolean }>('step2.json').outputOnlyAfterClose).toBe(true)
+  })
+
+  it('without the kernel module, --pattern fails with VCAM_MODULE_MISSING and the exact fix', () => {
+    if (!existsSync(path.join(OUT, 'nomodule.rc'))) return expect.fail(`the guest did not run the no-module check: ${readText('rmmod.err')}`)
+    expect(readText('nomodule.rc').trim()).toBe('2')
+    const err = readText('nomodule.err')
+    expect(err).toContain('the v4l2loopback kernel module is not loaded')
+    expect(err).toContain('pkexec modprobe v4l2loopback devices=1 exclusive_caps=1 max_buffers=8 card_label="PortSeg Camera"')
+    const status = readJson<{ isModuleLoaded: boolean; isReady: boolean }>('status-nomodule.json')
+    expect(status.isModuleLoaded).toBe(false)
+    expect(status.isReady).toBe(false)
+  })
+})

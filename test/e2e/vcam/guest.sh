@@ -1,0 +1,116 @@
+#!/bin/bash
+# Runs INSIDE the vcam VM (../shared/vcam-vm/run.sh), from the checkout root, against the real
+# v4l2loopback "PortSeg Camera" ($VCAM_VM_DEVICE). Started by test/e2e/vcam.test.ts, which
+# asserts on the JSON files this leaves in OUT (a folder inside the checkout, so it comes back).
+#   bash test/e2e/vcam/guest.sh OUT [--no-chromium]
+set -u
+OUT=${1:?usage: guest.sh OUT [--no-chromium]}
+CHROMIUM=1
+[ "${2:-}" = --no-chromium ] && CHROMIUM=0
+DEV=${VCAM_VM_DEVICE:-/dev/video10}
+HERE=$(dirname "$0")
+mkdir -p "$OUT"
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+T0=$(now_ms)
+log() { local ms=$(($(now_ms) - T0)); printf '[guest %4d.%ds] %s\n' $((ms / 1000)) $((ms % 1000 / 100)) "$*"; }
+secs_since() { local ms=$(($(now_ms) - $1)); printf '%d.%03d' $((ms / 1000)) $((ms % 1000)); }
+# The vcam command alone (bundled by the test; starts in seconds under TCG instead of ~50 s);
+# step 1 runs the full `node bin/portseg.js` once to prove the real CLI.
+SLIM="$OUT/portseg-vcam.mjs"
+pv() { node "$SLIM" vcam "$@"; }
+portseg() { node bin/portseg.js vcam "$@"; }
+caps() { v4l2-ctl -d "$DEV" --info 2> /dev/null | sed -n 's/^[[:space:]]*Device Caps[[:space:]]*: //p' | head -n 1; }
+has_capture() { local c; c=$(caps); [ -n "$c" ] && (($c & 0x1)); }
+output_only() { local c; c=$(caps); [ -n "$c" ] && (($c & 0x2)) && ! (($c & 0x1)); }
+wait_capture() { # until a producer is streaming (caps show Video Capture), max $1 s
+    local i
+    for ((i = 0; i < $1 * 5; i++)); do has_capture && return 0; sleep 0.2; done
+    return 1
+}
+wait_line() { # FILE PATTERN SECONDS: until a line matching PATTERN appears
+    local i
+    for ((i = 0; i < $3 * 5; i++)); do grep -q "$2" "$1" 2> /dev/null && return 0; sleep 0.2; done
+    return 1
+}
+stop_producer() { # PID: SIGTERM (the CLI closes the device cleanly), then wait; sets RC
+    kill -TERM "$1" 2> /dev/null
+    wait "$1"
+    RC=$?
+}
+json_bool() { if "$@"; then echo true; else echo false; fi; }
+# "caps before/after" are recorded for each step: the device must go back to Video Output only
+log "device $DEV, caps $(caps), $(v4l2-ctl -d "$DEV" --info | sed -n 's/^[[:space:]]*Card type[[:space:]]*: //p')"
+pv --status --json > "$OUT/status.json" 2> "$OUT/status.err"
+echo "{\"outputOnlyAtStart\": $(json_bool output_only)}" > "$OUT/start.json"
+
+# --- 1. producer -> V4L2 consumer (v4l2-ctl, mmap streaming): exact counters and colours ------
+log "1. portseg vcam --pattern 640x480 YUYV 30 fps -> v4l2-ctl"
+portseg --pattern --size 640x480 --fps 30 --json > "$OUT/producer1.jsonl" 2> "$OUT/producer1.err" &
+P1=$!
+streaming=$(json_bool wait_capture 60)
+log "   streaming: $streaming (caps $(caps))"
+v4l2-ctl -d "$DEV" --get-fmt-video --get-parm > "$OUT/fmt1.txt" 2>&1
+# a second producer while the first streams: must fail with VCAM_BUSY, not hang or corrupt
+pv --pattern --size 640x480 --seconds 2 > /dev/null 2> "$OUT/busy.err"
+echo "$?" > "$OUT/busy.rc"
+ts=$(now_ms)
+v4l2-ctl -d "$DEV" --stream-mmap=4 --stream-count=90 --stream-to="$OUT/capture1.yuyv" > /dev/null 2> "$OUT/capture1.err"
+echo "{\"rc\": $?, \"seconds\": $(secs_since "$ts")}" > "$OUT/capture1.json"
+stop_producer "$P1"; rc=$RC
+after=$(json_bool output_only)
+log "   producer exit $rc; output-only after close: $after"
+node "$HERE/check-frames.mjs" "$OUT/capture1.yuyv" 640 480 > "$OUT/v4l2.json"
+echo "{\"streaming\": $streaming, \"producerExit\": $rc, \"outputOnlyAfterClose\": $after}" > "$OUT/step1.json"
+rm -f "$OUT/capture1.yuyv"
+
+# --- 3. restart: a new producer (another size, another format) finds the device usable ---------
+log "3. restart: portseg vcam --pattern 320x240 -> v4l2-ctl"
+pv --pattern --size 320x240 --fps 30 --json > "$OUT/producer2.jsonl" 2> "$OUT/producer2.err" &
+P2=$!
+streaming=$(json_bool wait_capture 60)
+v4l2-ctl -d "$DEV" --get-fmt-video > "$OUT/fmt2.txt" 2>&1
+v4l2-ctl -d "$DEV" --stream-mmap=4 --stream-count=20 --stream-to="$OUT/capture2.yuyv" > /dev/null 2> "$OUT/capture2.err"
+stop_producer "$P2"; rc=$RC
+after=$(json_bool output_only)
+node "$HERE/check-frames.mjs" "$OUT/capture2.yuyv" 320 240 > "$OUT/v4l2-restart.json"
+echo "{\"streaming\": $streaming, \"producerExit\": $rc, \"outputOnlyAfterClose\": $after}" > "$OUT/step3.json"
+rm -f "$OUT/capture2.yuyv"
+
+# --- 4. stall: the producer stops feeding (stays open); consumers keep getting frames at the rate
+log "4. stall: --stall-after 20, then read 60 frames"
+pv --pattern --size 640x480 --fps 30 --stall-after 20 --json > "$OUT/producer3.jsonl" 2> "$OUT/producer3.err" &
+P3=$!
+streaming=$(json_bool wait_capture 60)
+stalled=$(json_bool wait_line "$OUT/producer3.jsonl" '"stalled"' 60)
+sleep 1
+ts=$(now_ms)
+v4l2-ctl -d "$DEV" --stream-mmap=4 --stream-count=60 --stream-to="$OUT/capture3.yuyv" > /dev/null 2> "$OUT/capture3.err"
+seconds=$(secs_since "$ts")
+stop_producer "$P3"; rc=$RC
+node "$HERE/check-frames.mjs" "$OUT/capture3.yuyv" 640 480 > "$OUT/v4l2-stall.json"
+echo "{\"streaming\": $streaming, \"stalled\": $stalled, \"producerExit\": $rc, \"captureSeconds\": $seconds, \"frames\": 60}" > "$OUT/step4.json"
+rm -f "$OUT/capture3.yuyv"
+
+# --- 2. headless Chromium, getUserMedia as Meet does -----------------------------------------
+if [ "$CHROMIUM" = 1 ]; then
+    log "2. chromium getUserMedia while portseg vcam --pattern 1280x720 runs"
+    pv --pattern --size 1280x720 --fps 30 --json > "$OUT/producer4.jsonl" 2> "$OUT/producer4.err" &
+    P4=$!
+    wait_capture 60 > /dev/null
+    node "$HERE/gum.mjs" 1280 720 12 "$OUT/chromium.json" > "$OUT/chromium.log" 2>&1
+    stop_producer "$P4"; rc=$RC
+    echo "{\"producerExit\": $rc, \"outputOnlyAfterClose\": $(json_bool output_only)}" > "$OUT/step2.json"
+    log "   $(tail -c 600 "$OUT/chromium.log")"
+fi
+
+# --- error paths on a real machine: no module loaded ------------------------------------------
+if [ "$(id -u)" = 0 ]; then
+    log "errors: rmmod v4l2loopback, then portseg vcam --pattern"
+    if rmmod v4l2loopback 2> "$OUT/rmmod.err"; then
+        pv --pattern --seconds 1 > /dev/null 2> "$OUT/nomodule.err"
+        echo "$?" > "$OUT/nomodule.rc"
+        pv --status --json > "$OUT/status-nomodule.json" 2> /dev/null
+        modprobe v4l2loopback 2> "$OUT/modprobe.err"
+    fi
+fi
+log "done"
