@@ -544,8 +544,9 @@ class Converter {
   }
 
   /**
-   * MediaPipe's Convolution2DTransposeBias: a transposed convolution plus bias. Its custom options
-   * are a raw TfLiteTransposeConvParams: int32 padding (1 SAME, 2 VALID), stride_width, stride_height.
+   * MediaPipe's Convolution2DTransposeBias (mediapipe/util/tflite/operations/transpose_conv_bias.cc):
+   * a transposed convolution plus bias. Its custom options are a raw TfLiteTransposeConvParams:
+   * int32 padding (1 SAME, 2 VALID), stride_width, stride_height.
    */
   private transposeConvBias(op: TfliteOperator): void {
     const raw = op.customOptions
@@ -561,18 +562,19 @@ class Converter {
     const [outC, kh, kw] = w.shape as [number, number, number, number]
     const out = this.outTensor(op)
     if (out.shape.length !== 4) throw this.fail(op, `the output shape [${out.shape.join(',')}] is not rank 4`)
-    // TFLite crops the full transposed output to the output tensor's size: SAME centres the crop
-    // (odd pixel at the end), VALID keeps the top-left.
+    // MediaPipe's kernel sizes the output itself: SAME trims max(0, k - (in-1) % s - 1) pixels,
+    // half of them (rounded down) at the start; VALID trims nothing.
     const pads = [0, 0, 0, 0]
     for (const [axis, k, s] of [
       [1, kh, strides[0]],
       [2, kw, strides[1]],
     ] as const) {
-      const total = (x.shape[axis]! - 1) * s + k - out.shape[axis]!
-      if (total < 0) throw this.fail(op, `the output is larger than a transposed convolution can produce`)
-      const before = padding === 1 ? Math.floor(total / 2) : 0
-      pads[axis - 1] = before
-      pads[axis + 1] = total - before
+      const inSize = x.shape[axis]!
+      const trim = padding === 1 ? Math.max(0, k - ((inSize - 1) % s) - 1) : 0
+      const size = s * (inSize - 1) + k - trim
+      if (out.shape[axis] !== size) throw this.fail(op, `the output tensor is [${out.shape.join(',')}], but the operator produces ${size} along axis ${axis}`)
+      pads[axis - 1] = Math.floor(trim / 2)
+      pads[axis + 1] = trim - Math.floor(trim / 2)
     }
     const weight = permute(w.data, w.shape, [3, 0, 1, 2]) // OHWI → IOHW
     const inputs = [x.name, this.g.addFloat(`${out.name}_weight`, weight.shape, weight.data), ...this.bias(op, 2, outC, out.name)]
