@@ -4,7 +4,7 @@
  */
 import { createHash, type Hash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, rm, stat, statfs, type FileHandle } from 'node:fs/promises'
 import http, { type IncomingMessage } from 'node:http'
 import https from 'node:https'
 import path from 'node:path'
@@ -72,6 +72,16 @@ export async function downloadFile(opts: DownloadOptions): Promise<DownloadResul
   const part = opts.dest + PART_SUFFIX
   const retries = opts.retries ?? 2
   await mkdir(path.dirname(opts.dest), { recursive: true })
+  const release = await acquireLock(opts.dest, label)
+  try {
+    return await downloadLocked(opts, part, label, retries)
+  } finally {
+    await release()
+  }
+}
+
+async function downloadLocked(opts: DownloadOptions, part: string, label: string, retries: number): Promise<DownloadResult> {
+  await checkFreeSpace(path.dirname(opts.dest), (opts.expectedSize ?? 0) - (await fileSize(part)), label)
   let attempts = 0
   let resumed = false
   let lastError: TransientError | null = null
@@ -288,6 +298,58 @@ function request(opts: DownloadOptions, from: number | null, label: string): Pro
       })
     })
   return go(opts.url, MAX_REDIRECTS)
+}
+
+/** One download per destination at a time, across processes (the app and the CLI share the folder). */
+async function acquireLock(dest: string, label: string): Promise<() => Promise<void>> {
+  const lock = dest + '.lock'
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fh = await open(lock, 'wx')
+      try {
+        await fh.writeFile(String(process.pid))
+      } finally {
+        await fh.close()
+      }
+      return () => rm(lock, { force: true })
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+      const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim())
+      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+        throw new PortsegError('MODEL_DOWNLOAD_FAILED', `${label} is already being downloaded (by process ${pid}${pid === process.pid ? ', this one' : ''}).`, {
+          hints: ['Wait for that download to finish; it installs the model for both.'],
+        })
+      }
+      await rm(lock, { force: true }) // left behind by a process that died
+    }
+  }
+  throw new PortsegError('MODEL_DOWNLOAD_FAILED', `Could not lock ${lock} for the download of ${label}.`, { hints: [`Delete ${lock} and try again.`] })
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+async function checkFreeSpace(dir: string, neededBytes: number, label: string): Promise<void> {
+  if (neededBytes <= 0) return
+  let free: number
+  try {
+    const s = await statfs(dir)
+    free = s.bavail * s.bsize
+  } catch {
+    return // not knowable here (some network file systems): let the write fail if it must
+  }
+  // Keep a margin so the download doesn't fill the disk to the last byte.
+  if (free < neededBytes + 64 * 1024 * 1024) {
+    throw new PortsegError('MODEL_DOWNLOAD_FAILED', `Not enough disk space for ${label}: it needs ${formatBytes(neededBytes)}, ${formatBytes(free)} is free in ${dir}.`, {
+      hints: ['Free some disk space, or set PORTSEG_HOME to a folder on a disk with more room.'],
+    })
+  }
 }
 
 function httpError(status: number, url: string, label: string): PortsegError {

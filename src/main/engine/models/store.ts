@@ -414,6 +414,15 @@ export async function resolveModel(ref: string, opts: StoreOptions = {}): Promis
   const m = models.find((x) => x.id === ref)
   if (m === undefined) throw await notInstalledOrUnknown(store, ref)
   if (!m.installed || m.path === null) throw await notInstalledOrUnknown(store, ref)
+  if (m.origin !== 'built-in' && m.size !== null) {
+    // A cheap guard against a truncated or replaced file; `verify` does the full hash.
+    const actual = (await stat(m.path)).size
+    if (actual !== m.size) {
+      throw new PortsegError('MODEL_CORRUPT', `Model "${m.id}" is damaged: ${m.path} is ${actual} bytes, but ${m.size} were installed.`, {
+        hints: [`Remove it and install it again: portseg models remove ${m.id}`],
+      })
+    }
+  }
   return { id: m.id, name: m.name, path: m.path, interface: m.interface, origin: m.origin, license: m.license, sha256: m.sha256 }
 }
 
