@@ -18,6 +18,8 @@ export default defineConfig({
   },
   preload: {
     build: {
+      // a sandboxed preload can require only 'electron': bundle any dependency rather than require it
+      externalizeDeps: false,
       rollupOptions: {
         // a sandboxed preload must be a single CommonJS file
         output: { format: 'cjs', entryFileNames: '[name].cjs' },

@@ -1,5 +1,6 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import { EVENT_NAMES, FRAMES, INVOKE_NAMES, eventChannel, invokeChannel, isPortsegChannel, splitInvokeName, type EventName, type PortsegBridge } from '../shared/ipc.js'
+import type { PortsegBridge } from '../shared/ipc.js'
+import { EVENT_NAMES, FRAMES, INVOKE_NAMES, eventChannel, invokeChannel, isPortsegChannel, splitInvokeName, type EventName } from '../shared/ipc-names.js'
 
 // The preload runs in the page's renderer but is type-checked with Node's libs (tsconfig.node).
 declare const window: { postMessage(message: unknown, targetOrigin: string, transfer?: unknown[]): void }
@@ -20,7 +21,7 @@ function buildBridge(): PortsegBridge {
     ;(domains[domain] ??= {})[verb] = (...args: unknown[]) => invoke(channel, args)
   }
   const on = (event: EventName, listener: (payload: unknown) => void): (() => void) => {
-    if (!(EVENT_NAMES as string[]).includes(event)) throw new Error(`portseg.on: event must be one of ${EVENT_NAMES.join(', ')} (got ${JSON.stringify(event)})`)
+    if (!(EVENT_NAMES as readonly string[]).includes(event)) throw new Error(`portseg.on: event must be one of ${EVENT_NAMES.join(', ')} (got ${JSON.stringify(event)})`)
     if (typeof listener !== 'function') throw new Error('portseg.on: listener must be a function')
     const channel = eventChannel(event)
     // never hand the IpcRendererEvent (it carries `sender`) to the page

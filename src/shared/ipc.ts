@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ErrorCodes } from './errors.js'
+import type { EventName as EventNameList, InvokeName as InvokeNameList } from './ipc-names.js'
 import { ProviderPreference, Settings, SettingsFields, SettingsPatch } from './settings.js'
 
 /**
@@ -14,7 +15,7 @@ import { ProviderPreference, Settings, SettingsFields, SettingsPatch } from './s
  * Video frames never use invoke: see FRAMES below and src/shared/frame-protocol.ts.
  */
 
-export const CHANNEL_PREFIX = 'portseg:'
+export { CHANNEL_PREFIX, EVENT_NAMES, FRAMES, INVOKE_NAMES, eventChannel, invokeChannel, isPortsegChannel, splitInvokeName } from './ipc-names.js'
 
 // ---- payload schemas -------------------------------------------------------------------
 
@@ -186,6 +187,9 @@ export const Invoke = {
   /** shows and focuses the settings window */
   'app.openSettings': { args: z.tuple([]), result: z.null() },
   'app.quit': { args: z.tuple([]), result: z.null() },
+  /** notices not yet dismissed, including those raised before the page subscribed (e.g. a corrupt settings file at start) */
+  'notices.list': { args: z.tuple([]), result: z.array(Notice) },
+  'notices.dismiss': { args: z.tuple([z.string().max(128)]), result: z.null() },
 
   'settings.get': { args: z.tuple([]), result: Settings },
   'settings.update': { args: z.tuple([SettingsPatch]), result: Settings },
@@ -229,27 +233,17 @@ export const Events = {
   notice: Notice,
 } as const satisfies Record<string, z.ZodType>
 
-/**
- * Frame port hand-off (not part of the generated methods: contextBridge cannot pass ports).
- * 1. renderer calls window.portseg.frames.connect() → preload sends FRAMES.connect;
- * 2. main (after the sender check) creates a MessageChannelMain, keeps one end for the frame link
- *    and posts the other to the renderer on FRAMES.port;
- * 3. the preload forwards it with window.postMessage(FRAMES.windowMessage, '*', [port]);
- * 4. the page takes event.ports[0] from the window 'message' event whose data is FRAMES.windowMessage.
- * A second connect() replaces the previous port (main closes the old one).
- */
-export const FRAMES = {
-  connect: 'portseg:frames.connect',
-  port: 'portseg:frames.port',
-  windowMessage: 'portseg:frames-port',
-} as const
-
 // ---- derived types ---------------------------------------------------------------------
 
 export type InvokeMap = typeof Invoke
 export type InvokeName = keyof InvokeMap
 export type EventMap = typeof Events
 export type EventName = keyof EventMap
+
+// the zod-free name lists (ipc-names.ts, used by the preload) must match the maps exactly
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+const namesMatch: { invoke: Same<InvokeName, InvokeNameList>; events: Same<EventName, EventNameList> } = { invoke: true, events: true }
+void namesMatch
 
 /** What the caller passes (zod input types). */
 export type InvokeArgs<K extends InvokeName> = z.input<InvokeMap[K]['args']>
@@ -265,16 +259,6 @@ export interface IpcFailure {
   hints?: string[]
 }
 export type IpcResult<T> = { ok: true; value: T } | IpcFailure
-
-export function invokeChannel<K extends InvokeName>(name: K): `portseg:${K}` {
-  return `${CHANNEL_PREFIX}${name}`
-}
-export function eventChannel<E extends EventName>(name: E): `portseg:${E}` {
-  return `${CHANNEL_PREFIX}${name}`
-}
-
-export const INVOKE_NAMES = Object.keys(Invoke) as InvokeName[]
-export const EVENT_NAMES = Object.keys(Events) as EventName[]
 
 type DomainOf<K> = K extends `${infer D}.${string}` ? D : never
 type VerbOf<K, D extends string> = K extends `${D}.${infer V}` ? V : never
@@ -293,15 +277,4 @@ export type PortsegBridge = InvokeApi & {
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
   /** Asks main for a frame port; it arrives as a window message (see FRAMES). */
   frames: { connect(): void }
-}
-
-/** Splits 'settings.update' into ['settings', 'update'] (the preload builds its methods with it). */
-export function splitInvokeName(name: InvokeName): [string, string] {
-  const dot = name.indexOf('.')
-  return [name.slice(0, dot), name.slice(dot + 1)]
-}
-
-/** True for channels this app owns; everything else is refused on both sides. */
-export function isPortsegChannel(channel: unknown): channel is string {
-  return typeof channel === 'string' && channel.startsWith(CHANNEL_PREFIX) && channel.length < 128
 }

@@ -9,9 +9,9 @@ import path from 'node:path'
 import { PortsegError } from '../../shared/errors.js'
 import type { BackgroundInfo } from '../../shared/ipc.js'
 import type { SavedBackground } from '../../shared/settings.js'
+import { MEDIA_SCHEME } from './security-policy.js'
 import type { SettingsStore } from './settings-store.js'
 
-export const MEDIA_SCHEME = 'portseg-media'
 export const MAX_IMAGE_BYTES = 64 * 1024 * 1024
 export const MAX_VIDEO_BYTES = 2 * 1024 * 1024 * 1024
 

@@ -18,6 +18,7 @@ import {
   type IpcFailure,
   type IpcResult,
   type ModelInfo,
+  type Notice,
   type VcamFixResult,
   type VcamStatus,
 } from '../../shared/ipc.js'
@@ -26,6 +27,7 @@ import { DEFAULT_SETTINGS, type Settings, type SettingsPatch } from '../../share
 /** What the handlers need; the app wires the real services, tests may wire the same ones. */
 export interface AppServices {
   app: { info(): AppInfo; openSettings(): void; quit(): void }
+  notices: { list(): Notice[]; dismiss(id: string): void }
   settings: { get(): Settings; update(patch: SettingsPatch): Settings; replace(next: Settings): Settings }
   models: {
     list(): Promise<ModelInfo[]>
@@ -57,6 +59,8 @@ function implementations(s: AppServices): Impls {
     'app.info': () => s.app.info(),
     'app.openSettings': () => (s.app.openSettings(), null),
     'app.quit': () => (s.app.quit(), null),
+    'notices.list': () => s.notices.list(),
+    'notices.dismiss': (id) => (s.notices.dismiss(id), null),
     'settings.get': () => s.settings.get(),
     'settings.update': (patch) => s.settings.update(patch),
     'settings.reset': () => s.settings.replace({ ...structuredClone(DEFAULT_SETTINGS), savedBackgrounds: s.settings.get().savedBackgrounds }),

@@ -5,7 +5,6 @@
  */
 import { execFile } from 'node:child_process'
 import { access, constants, readdir, readFile } from 'node:fs/promises'
-import { toErrorInfo } from '../../shared/errors.js'
 import type { VcamFixResult, VcamState, VcamStatus } from '../../shared/ipc.js'
 import { outputModeSize, type Settings } from '../../shared/settings.js'
 import type { FrameSink } from '../engine/ports.js'
@@ -32,6 +31,8 @@ export interface VcamBackend {
   open(options: VcamOpenOptions): Promise<OpenedSink>
   /** What's wrong with the setup, if anything (null = ready). */
   diagnose(device: string | null): Promise<VcamStatus | null>
+  /** Runs the setup fix (pkexec modprobe …); resolves with its output, rejects with an explained error. */
+  fix?(): Promise<string>
 }
 
 export interface VcamServiceOptions {
@@ -41,8 +42,8 @@ export interface VcamServiceOptions {
   onStatus?: (status: VcamStatus) => void
   onSink?: (sink: FrameSink | null) => void
   log?: (line: string) => void
-  /** Runs the fix; default runs it for real (pkexec shows the system's password prompt). */
-  runFix?: (file: string, args: string[]) => Promise<string>
+  /** Runs the fix; default: the backend's, else pkexec modprobe (the desktop asks for the password). */
+  runFix?: () => Promise<string>
 }
 
 type VcamSettings = Pick<Settings, 'vcam' | 'output'>
@@ -94,13 +95,14 @@ export class VcamService {
     if (fix === null || !fix.canRunForUser || fix.command === null) {
       return { ran: false, output: fix === null ? 'Nothing to fix.' : `This fix needs you to run it yourself: ${fix.command ?? fix.description}`, status: this.#status }
     }
-    const run = this.#options.runFix ?? runCommand
+    const backend = this.#options.backend
+    // a fixed argv, never a shell string built from input
+    const run = this.#options.runFix ?? (backend?.fix ? () => backend.fix!() : () => runCommand('pkexec', ['modprobe', ...MODPROBE_ARGS]))
     let output: string
     try {
-      // a fixed argv, never a shell string built from input
-      output = await run('pkexec', ['modprobe', ...MODPROBE_ARGS])
+      output = await run()
     } catch (e) {
-      output = (e as Error).message
+      output = describeError(e)
     }
     const after = await this.refresh()
     return { ran: true, output, status: after }
@@ -124,10 +126,12 @@ export class VcamService {
     try {
       this.#sink = await backend.open({ ...size, ...(device !== null ? { device } : {}) })
     } catch (e) {
-      const info = toErrorInfo(e)
-      this.#log(`vcam: could not open (${info.code}): ${info.message}`)
-      const state: VcamState = info.code === 'VCAM_BUSY' ? 'busy' : info.code === 'VCAM_PERMISSION' ? 'permission' : info.code === 'VCAM_NO_DEVICE' ? 'no-device' : info.code === 'VCAM_MODULE_MISSING' ? 'module-missing' : info.code === 'VCAM_NOT_SUPPORTED' ? 'unsupported' : 'error'
-      return this.#set({ ...status(state, info.message), fix: fixFor(state) })
+      // native/vcam throws VcamError (same code strings as ours, its own class)
+      const code = typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : 'INTERNAL'
+      const message = e instanceof Error ? e.message : String(e)
+      this.#log(`vcam: could not open (${code}): ${message}`)
+      const state: VcamState = STATE_BY_CODE[code] ?? 'error'
+      return this.#set({ ...status(state, message), fix: fixFor(state) })
     }
     this.#options.onSink?.(this.#sink)
     this.#log(`vcam: writing ${size.width}x${size.height}@${size.fps} to ${this.#sink.device ?? backend.name}`)
@@ -170,6 +174,20 @@ export class VcamService {
   #log(line: string): void {
     this.#options.log?.(line)
   }
+}
+
+const STATE_BY_CODE: Record<string, VcamState> = {
+  VCAM_BUSY: 'busy',
+  VCAM_PERMISSION: 'permission',
+  VCAM_NO_DEVICE: 'no-device',
+  VCAM_MODULE_MISSING: 'module-missing',
+  VCAM_NOT_SUPPORTED: 'unsupported',
+}
+
+function describeError(e: unknown): string {
+  const hints = (e as { hints?: unknown }).hints
+  const base = e instanceof Error ? e.message : String(e)
+  return Array.isArray(hints) && hints.length > 0 ? `${base}\n${hints.map((h) => `  - ${String(h)}`).join('\n')}` : base
 }
 
 function status(state: VcamState, message: string): VcamStatus {
