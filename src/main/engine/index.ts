@@ -152,6 +152,7 @@ function withStack<E extends Error>(e: E, caller: Error): E {
 
 interface Pending {
   seq: number
+  captureTimeUs: number
   kind: 'process' | 'submit'
   submittedAt: number
   resolve?: (m: Matte) => void
@@ -186,8 +187,8 @@ class Engine implements MattingEngine {
       start: (frame) => this.#send(frame, 'submit'),
       drop: (frame, reason) =>
         this.#failure
-          ? this.#emit({ status: 'failed', seq: frame.seq, error: { code: this.#failure.code, message: this.#failure.message } })
-          : this.#emit({ status: 'dropped', seq: frame.seq, reason }),
+          ? this.#emit({ status: 'failed', seq: frame.seq, captureTimeUs: frame.captureTimeUs, error: { code: this.#failure.code, message: this.#failure.message } })
+          : this.#emit({ status: 'dropped', seq: frame.seq, captureTimeUs: frame.captureTimeUs, reason }),
     })
     worker.on('message', (msg: FromWorker) => this.#onMessage(msg))
     worker.on('error', (e) => this.#onWorkerGone(workerFailed(e.message, e)))
@@ -212,13 +213,14 @@ class Engine implements MattingEngine {
   submit(frame: Frame): void {
     this.#counts.submitted++
     const seq = typeof frame?.seq === 'number' ? frame.seq : -1
+    const captureTimeUs = typeof frame?.captureTimeUs === 'number' ? frame.captureTimeUs : -1
     try {
       this.#checkUsable()
       checkFrame(frame)
     } catch (e) {
       const info = e as PortsegError
       // Reported asynchronously, like every other result, so listeners never run inside submit().
-      queueMicrotask(() => this.#emit({ status: 'failed', seq, error: { code: info.code, message: info.message } }))
+      queueMicrotask(() => this.#emit({ status: 'failed', seq, captureTimeUs, error: { code: info.code, message: info.message } }))
       return
     }
     this.#limiter.push(frame)
@@ -251,6 +253,7 @@ class Engine implements MattingEngine {
       lastInferenceMs: this.#last?.inferenceMs ?? null,
       lastTotalMs: this.#last?.totalMs ?? null,
       lastReset: this.#lastReset,
+      failure: this.#failure ? { code: this.#failure.code, message: this.#failure.message } : null,
     }
   }
 
@@ -288,7 +291,7 @@ class Engine implements MattingEngine {
 
   #send(frame: Frame, kind: Pending['kind'], extra: Partial<Pending> = {}): void {
     const id = this.#nextId++
-    this.#pending.set(id, { seq: frame.seq, kind, submittedAt: performance.now(), ...extra })
+    this.#pending.set(id, { seq: frame.seq, captureTimeUs: frame.captureTimeUs, kind, submittedAt: performance.now(), ...extra })
     post(this.#worker, { type: 'frame', id, frame })
   }
 
@@ -312,7 +315,7 @@ class Engine implements MattingEngine {
         this.#counts.failed++
         p.reject!(withStack(err, p.caller!))
       } else {
-        this.#emit({ status: 'failed', seq: p.seq, error: { code: msg.error.code, message: msg.error.message } })
+        this.#emit({ status: 'failed', seq: p.seq, captureTimeUs: p.captureTimeUs, error: { code: msg.error.code, message: msg.error.message } })
       }
     }
     if (p.kind === 'submit') this.#limiter.done()
@@ -348,9 +351,9 @@ class Engine implements MattingEngine {
         this.#counts.failed++
         p.reject!(withStack(new PortsegError(error.code, error.message, { hints: [...error.hints] }), p.caller!))
       } else if (dropReason) {
-        this.#emit({ status: 'dropped', seq: p.seq, reason: dropReason })
+        this.#emit({ status: 'dropped', seq: p.seq, captureTimeUs: p.captureTimeUs, reason: dropReason })
       } else {
-        this.#emit({ status: 'failed', seq: p.seq, error: { code: info.code, message: info.message } })
+        this.#emit({ status: 'failed', seq: p.seq, captureTimeUs: p.captureTimeUs, error: { code: info.code, message: info.message } })
       }
     }
   }

@@ -52,8 +52,8 @@ export interface MatteTimings {
  */
 export type MatteResult =
   | { status: 'ok'; seq: number; matte: Matte }
-  | { status: 'dropped'; seq: number; reason: 'busy' | 'superseded' | 'closed' }
-  | { status: 'failed'; seq: number; error: { code: string; message: string } }
+  | { status: 'dropped'; seq: number; captureTimeUs?: number; reason: 'busy' | 'superseded' | 'closed' }
+  | { status: 'failed'; seq: number; captureTimeUs?: number; error: { code: string; message: string } }
 
 export type ResetReason =
   | 'start'
@@ -146,4 +146,6 @@ export interface EngineStatus {
   lastInferenceMs: number | null
   lastTotalMs: number | null
   lastReset: ResetReason | null
+  /** Set when the engine stopped serving (its worker died): every later frame fails with this. */
+  failure?: { code: string; message: string } | null
 }

@@ -60,7 +60,7 @@ describe('the engine under load (frames submitted faster than it runs)', () => {
       const dropped = results.filter((r) => r.status === 'dropped')
       expect(ok.length).toBeGreaterThanOrEqual(2)
       expect(dropped.length).toBeGreaterThan(N / 2)
-      for (const d of dropped) expect(d).toMatchObject({ reason: 'superseded' })
+      for (const d of dropped) expect(d).toMatchObject({ reason: 'superseded', captureTimeUs: d.seq * 1000 })
       expect(maxOutstanding).toBeLessThanOrEqual(3)
       // The last frame submitted is never dropped: the newest one always gets matted.
       expect(results.find((r) => r.seq === N - 1)?.status).toBe('ok')

@@ -93,7 +93,7 @@ describe('bad frames get FRAME_INVALID and the engine keeps serving', () => {
     engine.submit(frame(101))
     await waitFor(() => results.length === 2)
     off()
-    expect(results[0]).toMatchObject({ status: 'failed', seq: 100, error: { code: 'FRAME_INVALID' } })
+    expect(results[0]).toMatchObject({ status: 'failed', seq: 100, captureTimeUs: 100 * 33_333, error: { code: 'FRAME_INVALID' } })
     expect(results[1]).toMatchObject({ status: 'ok', seq: 101 })
   })
 
@@ -126,6 +126,7 @@ describe('a worker crash', () => {
     expect(failed.length).toBeGreaterThanOrEqual(2)
     for (const r of failed) expect(r).toMatchObject({ error: { code: 'ENGINE_WORKER_FAILED', message: 'The inference worker stopped: it exited with code 70.' } })
     await expect(engine.process(frame(5))).rejects.toMatchObject({ code: 'ENGINE_WORKER_FAILED' })
+    expect(engine.status().failure).toEqual({ code: 'ENGINE_WORKER_FAILED', message: 'The inference worker stopped: it exited with code 70.' })
     await engine.close()
     await engine.close() // idempotent
   })
@@ -140,7 +141,7 @@ describe('close()', () => {
     engine.submit(frame(2))
     await engine.close()
     expect(results).toEqual([
-      { status: 'dropped', seq: 2, reason: 'closed' },
+      { status: 'dropped', seq: 2, captureTimeUs: 2 * 33_333, reason: 'closed' },
       expect.objectContaining({ status: 'ok', seq: 1 }),
     ])
     await expect(engine.process(frame(3))).rejects.toMatchObject({ code: 'ENGINE_CLOSED' })
