@@ -107,10 +107,19 @@ function describe(spec: TensorSpec): TensorSpec & { dtype: 'float32'; layout: 'N
   return { name: spec.name, shape: spec.shape, dtype: 'float32', layout: 'NHWC' }
 }
 
-export async function buildModel(spec: BuiltInModelSpec, opts: { outDir?: string; force?: boolean } = {}): Promise<BuildResult> {
+export interface BuildOptions {
+  /** Default: models/ in the checkout. */
+  outDir?: string
+  /** Rebuild even when up to date. */
+  force?: boolean
+  /** Use another copy of the package (tests); default: the installed one. */
+  source?: { dir: string; version: string }
+}
+
+export async function buildModel(spec: BuiltInModelSpec, opts: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now()
   const outDir = opts.outDir ?? MODELS_DIR
-  const { dir, version } = locateSourcePackage()
+  const { dir, version } = opts.source ?? locateSourcePackage()
   const sourcePath = path.join(dir, spec.sourceFile)
   if (!existsSync(sourcePath)) {
     throw new PortsegError('MODEL_NOT_FOUND', `Cannot build ${spec.id}: ${sourcePath} is missing from ${SOURCE_PACKAGE}@${version}.`, {
@@ -162,7 +171,7 @@ export async function buildModel(spec: BuiltInModelSpec, opts: { outDir?: string
   return { id: spec.id, path: onnxPath, status: 'converted', ms: performance.now() - started, sidecar }
 }
 
-export async function buildModels(opts: { outDir?: string; force?: boolean } = {}): Promise<BuildResult[]> {
+export async function buildModels(opts: BuildOptions = {}): Promise<BuildResult[]> {
   const out: BuildResult[] = []
   for (const spec of BUILT_IN_MODELS) out.push(await buildModel(spec, opts))
   return out

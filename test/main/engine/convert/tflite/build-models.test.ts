@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { afterAll, describe, expect, it } from 'vitest'
-import { BUILT_IN_MODELS, buildModels, locateSourcePackage, type BuiltInSidecar } from '../../../../../scripts/build-models.js'
+import { BUILT_IN_MODELS, buildModel, buildModels, locateSourcePackage, type BuiltInSidecar } from '../../../../../scripts/build-models.js'
 import { ROOT } from '../../../../support/paths.js'
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
@@ -98,6 +98,23 @@ describe('npm run models', () => {
     await expect(buildModels({ outDir: path.join(blocker, 'models') })).rejects.toMatchObject({
       code: 'OUTPUT_NOT_WRITABLE',
       message: expect.stringMatching(/^Cannot write .*mediapipe-selfie-general\.onnx: /),
+    })
+  })
+
+  it('leaves no model behind when the source is damaged, and names the file in the error', async () => {
+    const { dir, version } = locateSourcePackage()
+    const damaged = tempDir()
+    const good = readFileSync(path.join(dir, 'selfie_segmentation.tflite'))
+    writeFileSync(path.join(damaged, 'selfie_segmentation.tflite'), good.subarray(0, good.length >> 1))
+    const out = tempDir()
+    await expect(buildModel(BUILT_IN_MODELS[0]!, { outDir: out, source: { dir: damaged, version } })).rejects.toMatchObject({
+      code: 'MODEL_CORRUPT',
+      message: expect.stringMatching(/^@mediapipe\/selfie_segmentation\/selfie_segmentation\.tflite is not a valid TFLite model: /),
+    })
+    expect(readdirSync(out)).toEqual([])
+    await expect(buildModel(BUILT_IN_MODELS[1]!, { outDir: out, source: { dir: damaged, version } })).rejects.toMatchObject({
+      code: 'MODEL_NOT_FOUND',
+      message: expect.stringContaining('selfie_segmentation_landscape.tflite is missing'),
     })
   })
 })
