@@ -15,6 +15,7 @@ export interface AppPaths {
   /** built-in .onnx models: resources/models when packaged, <root>/models otherwise */
   builtInModels: string
   icon: string
+  trayIcon: string
   page: AppPage
 }
 
@@ -27,6 +28,7 @@ export function appPaths(opts: { appPath: string; isPackaged: boolean; resources
     worker: path.join(out, 'main', 'inference.worker.js'),
     builtInModels: opts.isPackaged ? path.join(opts.resourcesPath, 'models') : path.join(opts.appPath, 'models'),
     icon: opts.isPackaged ? path.join(opts.resourcesPath, 'icon.png') : path.join(opts.appPath, 'build', 'icon.png'),
+    trayIcon: opts.isPackaged ? path.join(opts.resourcesPath, 'tray.png') : path.join(opts.appPath, 'build', 'tray.png'),
     page: {
       fileUrl: pathToFileURL(rendererIndex).href,
       // the dev server only in development: a packaged app never trusts an http origin

@@ -171,6 +171,8 @@ export class EngineController {
       workerPath: this.#options.workerPath,
       provider: settings.provider,
       downsampleRatio: settings.downsampleRatio,
+      // RVM's foreground colour lets the compositor avoid background fringes at the edges
+      foreground: true,
     })
     if (this.#isClosed) {
       await engine.close()

@@ -8,8 +8,7 @@ export class AppTray {
   readonly #onAction: (action: TrayAction) => void
 
   constructor(iconPath: string, onAction: (action: TrayAction) => void, onClick: () => void) {
-    const image = nativeImage.createFromPath(iconPath)
-    this.#tray = new Tray(image.isEmpty() ? image : image.resize({ width: 22, height: 22 }))
+    this.#tray = new Tray(nativeImage.createFromPath(iconPath))
     this.#tray.setToolTip('PortSeg Camera')
     this.#tray.on('click', onClick)
     this.#onAction = onAction
