@@ -123,3 +123,18 @@ describe('portseg models', () => {
     expect(list.models.some((m) => m.origin === 'downloaded')).toBe(false)
   })
 })
+
+describe('portseg models info', () => {
+  it('shows license, source, size and hash of a downloadable model', async () => {
+    const r = await portseg(['models', 'info', 'rvm-resnet50-fp32'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('installed  no')
+    expect(r.stdout).toContain('size       102.5 MiB (107479165 bytes)')
+    expect(r.stdout).toContain('sha256     25db300fcb6ee27f941a1b52c97856e8d1f13c7f35817f81a612f89af0e8a85c')
+    expect(r.stdout).toContain('source     https://github.com/PeterL1n/RobustVideoMatting/releases/download/v1.0.0/rvm_resnet50_fp32.onnx')
+    expect(r.stdout).toMatch(/license +GPL-3\.0 https:\/\//)
+    const bad = await portseg(['models', 'info', 'nope'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('There is no model with id "nope".')
+  })
+})

@@ -54,6 +54,37 @@ export function registerModels(program: Command): void {
     })
 
   models
+    .command('info <id>')
+    .description('Show everything the registry knows about one model: license, source, size, hash.')
+    .option('--json', 'print the model as JSON')
+    .action(async (id: string, o: { json?: boolean }) => {
+      const m = (await listModels({ all: true, ...warnings })).find((x) => x.id === id)
+      if (m === undefined) {
+        throw new PortsegError('MODEL_UNKNOWN_ID', `There is no model with id "${id}".`, { hints: ['Run `portseg models list --all` to see every model.'] })
+      }
+      if (o.json === true) {
+        out(JSON.stringify(m, null, 2))
+        return
+      }
+      const rows: [string, string][] = [
+        ['id', m.id],
+        ['name', m.name],
+        ['interface', `${m.interface}${m.precision === null ? '' : ` (${m.precision})`}`],
+        ['origin', m.origin],
+        ['installed', m.installed ? (m.path ?? 'yes') : 'no'],
+        ['size', m.size === null ? 'unknown' : `${formatBytes(m.size)} (${m.size} bytes)`],
+        ['sha256', `${m.sha256 ?? 'not published'}${m.hashConfirmed ? '' : ' (not confirmed by a published hash)'}`],
+        ['source', m.source],
+        ['resolution', describeResolution(m.recommendedResolution) ?? 'any'],
+        ['license', `${m.license}${m.licenseUrl === null ? '' : ` ${m.licenseUrl}`}`],
+        ['', m.licenseNotice],
+      ]
+      if (m.description !== null) rows.push(['about', m.description])
+      if (m.hashNote !== null) rows.push(['note', m.hashNote])
+      for (const [k, v] of rows) out(`${k.padEnd(11)}${v}`)
+    })
+
+  models
     .command('download <id>')
     .description('Download a model (verified by SHA-256; resumes an interrupted download).')
     .option('--accept-license', 'accept the model license without asking (needed when not on a terminal)')
@@ -171,8 +202,7 @@ function printTable(list: ModelInfo[]): void {
   const line = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')
   out(line(head))
   for (const r of rows) out(line(r))
-  const rec = list.find((m) => m.installed && m.recommendedResolution !== null)
-  if (rec !== undefined) out(`\n(e.g. ${rec.id}: recommended ${describeResolution(rec.recommendedResolution) ?? ''})`)
+  out('\nUse one with: portseg matte --model <id>' + (list.some((m) => !m.installed) ? '. Download: portseg models download <id>' : '. More: portseg models list --all'))
 }
 
 /** Shows the license; returns true when accepted (flag or y on a terminal). */

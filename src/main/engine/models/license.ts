@@ -60,13 +60,22 @@ function matchText(text: string): string | undefined {
   return TEXT_PATTERNS.find(([re]) => re.test(text))?.[1]
 }
 
+/** One line on what the license asks of the user, shown before import. */
+export function licenseGist(spdx: string): string {
+  if (/^(A|L)?GPL-/.test(spdx)) return 'Copyleft: you may use it; if you pass the model (or software that includes it) on, the same license applies and its source must come with it.'
+  if (/-NC(-|$)/.test(spdx)) return 'Non-commercial use only.'
+  if (/^CC-BY-/.test(spdx)) return 'You must credit the authors when you share it.'
+  if (['MIT', 'Apache-2.0', 'BSD-2-Clause', 'BSD-3-Clause', 'ISC', 'Zlib'].includes(spdx)) return 'Permissive: keep the copyright notice when you share it.'
+  return 'Read the license before use.'
+}
+
 function licenseFrom(spdx: string, file: string): ModelLicense {
-  return { spdx, notice: `${spdx}, as stated in ${path.basename(file)} beside the imported model (${file}).` }
+  return { spdx, notice: `${licenseGist(spdx)} (${spdx}, from ${file})` }
 }
 
 /** For --license given by the user. */
 export function declaredLicense(spdx: string): ModelLicense {
-  return { spdx, notice: `${spdx}, as declared when the model was imported.` }
+  return { spdx, notice: `${licenseGist(spdx)} (${spdx}, as declared at import)` }
 }
 
 export const UNKNOWN_LICENSE: ModelLicense = {
