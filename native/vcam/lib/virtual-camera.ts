@@ -32,10 +32,15 @@ export interface VirtualCameraStats {
   framesWritten: number
   /** Device writes the pacer made because no new frame had come. */
   framesRepeated: number
+  /** writeAsync() frames skipped because the previous one was still converting. */
+  framesDropped: number
   /** Times the device was reopened for a new input size. */
   reopens: number
   /** 'fit' when a consumer pinned the old size and frames are scaled into it. */
   sizeMode: 'exact' | 'fit'
+  /** The driver accepted the frame interval (S_PARM) and STREAMON(OUTPUT) at the last open. */
+  isFpsSet: boolean
+  isStreamOn: boolean
   lastError?: string
 }
 
@@ -107,13 +112,16 @@ export class VirtualCamera {
   #fd: number
   #yuv: Uint8Array
   #fitRgba: Uint8Array | undefined
+  /** Second YUV buffer for writeAsync (converted into, then swapped with #yuv). */
+  #spare: Uint8Array | undefined
+  #isConverting = false
   #hasFrame = false
   #isClosed = false
   #lastWriteMs = 0
   #timer: NodeJS.Timeout | undefined
   #nextTickMs = 0
   #errorListeners = new Set<VirtualCameraErrorListener>()
-  #stats: VirtualCameraStats = { framesSubmitted: 0, framesWritten: 0, framesRepeated: 0, reopens: 0, sizeMode: 'exact' }
+  #stats: VirtualCameraStats = { framesSubmitted: 0, framesWritten: 0, framesRepeated: 0, framesDropped: 0, reopens: 0, sizeMode: 'exact', isFpsSet: false, isStreamOn: false }
 
   /** Use openVirtualCamera(); the constructor takes an already opened device. */
   private constructor(binding: VcamBinding, path: string, label: string, opened: Opened, width: number, height: number, fps: number, colorSpace: VcamColorSpace, isPaced: boolean) {
@@ -130,7 +138,13 @@ export class VirtualCamera {
     this.#deviceWidth = opened.raw.width
     this.#deviceHeight = opened.raw.height
     this.#yuv = new Uint8Array(frameBytes(this.#format, this.#deviceWidth, this.#deviceHeight))
+    this.#noteOpened(opened)
     this.#updateFitMode()
+  }
+
+  #noteOpened(opened: Opened): void {
+    this.#stats.isFpsSet = opened.raw.fpsSet
+    this.#stats.isStreamOn = opened.raw.streamOn
   }
 
   /** Opens the device and starts the pacer; the placeholder is on screen until the first write. */
@@ -236,6 +250,42 @@ export class VirtualCamera {
     this.#writeDevice(false)
   }
 
+  /**
+   * Same as write(), but converts on a libuv worker thread so the JS thread stays free (about
+   * 2-5 ms per 720p-1080p frame). At most one conversion is in flight: a frame that arrives
+   * meanwhile is dropped (counted in stats().framesDropped) and the pacer keeps the output going.
+   * Do not modify frame.data until the promise settles.
+   */
+  async writeAsync(frame: RgbaFrame): Promise<void> {
+    const where = 'VirtualCamera.writeAsync'
+    this.#assertOpen(where)
+    checkRgbaFrame(where, frame)
+    if (this.#isConverting) {
+      this.#stats.framesDropped++
+      return
+    }
+    if (frame.width !== this.#width || frame.height !== this.#height) this.resize(frame.width, frame.height)
+    let src = frame.data
+    if (this.#fitRgba) {
+      this.#binding.scaleFit(frame.data, frame.width, frame.height, this.#fitRgba, this.#deviceWidth, this.#deviceHeight)
+      src = this.#fitRgba
+    }
+    const out = this.#spare?.length === this.#yuv.length ? this.#spare : new Uint8Array(this.#yuv.length)
+    this.#isConverting = true
+    try {
+      await this.#binding.convertAsync(src, this.#deviceWidth, this.#deviceHeight, RAW_FORMAT[this.#format], RAW_MATRIX[this.colorSpace], out)
+    } finally {
+      this.#isConverting = false
+    }
+    // closed or resized while converting: this frame no longer fits the device
+    if (this.#isClosed || out.length !== this.#yuv.length) return
+    this.#spare = this.#yuv
+    this.#yuv = out
+    this.#stats.framesSubmitted++
+    this.#hasFrame = true
+    this.#writeDevice(false)
+  }
+
   /** Sends one frame already in the device's format (this.format, deviceSize), e.g. NV12 from a GPU readback. */
   writeRaw(data: Uint8Array): void {
     const where = 'VirtualCamera.writeRaw'
@@ -279,6 +329,7 @@ export class VirtualCamera {
       throw e
     }
     this.#stats.reopens++
+    this.#noteOpened(opened)
     this.#fd = opened.raw.fd
     this.#format = opened.format
     this.#width = width

@@ -128,33 +128,34 @@ async function sendPattern(o: VcamOptions): Promise<void> {
   const camera = openCamera(o, width, height, fps)
   const stop = stopSignal(seconds)
   const started = performance.now()
-  emit(o.json, { event: 'started', device: camera.devicePath, label: camera.label, width, height, fps, format: camera.format, colorSpace: camera.colorSpace },
+  emit(o.json, { event: 'started', device: camera.devicePath, label: camera.label, width, height, fps, format: camera.format, colorSpace: camera.colorSpace, isStreamOn: camera.stats().isStreamOn, isFpsSet: camera.stats().isFpsSet },
     `portseg vcam: sending a test pattern to ${camera.devicePath} ("${camera.label}") ${width}x${height} ${camera.format} @ ${fps} fps${seconds ? ` for ${seconds} s` : '; Ctrl+C stops'}`)
   const buffer = new Uint8Array(width * height * 4)
   let counter = 0
   let timer: NodeJS.Timeout | undefined
   let failure: unknown
   const periodMs = 1000 / fps
-  const tick = (): void => {
+  // converts on a worker thread (writeAsync), as the app does, so the clock here stays steady
+  const tick = async (): Promise<void> => {
     if (stallAfter !== undefined && counter >= stallAfter) {
       emit(o.json, { event: 'stalled', frames: counter }, `portseg vcam: stalled after ${counter} frames on purpose; the pacer keeps repeating the last one`)
       return
     }
     try {
-      camera.write(drawTestPattern(width, height, counter, buffer))
+      await camera.writeAsync(drawTestPattern(width, height, counter, buffer))
     } catch (e) {
       failure = e
-      stop.dispose()
       timerDone()
       return
     }
+    if (!camera.isOpen) return
     counter++
     const due = started + counter * periodMs
-    timer = setTimeout(tick, Math.max(0, due - performance.now()))
+    timer = setTimeout(() => void tick(), Math.max(0, due - performance.now()))
   }
   let timerDone: () => void = () => undefined
   const failed = new Promise<string>((resolve) => (timerDone = () => resolve('error')))
-  tick()
+  void tick()
   const why = await Promise.race([stop.promise, failed])
   stop.dispose()
   if (timer) clearTimeout(timer)
@@ -247,10 +248,10 @@ async function bench(o: VcamOptions): Promise<void> {
     process.stdout.write(`${JSON.stringify({ event: 'bench', rows })}\n`)
     return
   }
-  process.stdout.write(`portseg vcam --bench: ms per frame (mean / p95), ${frames} frames, ${colorSpace}\n`)
+  process.stdout.write(`portseg vcam --bench: ms per frame (mean / p95 / min), ${frames} frames, ${colorSpace}\n`)
   for (const r of rows) {
-    const write = r.convertWriteMeanMs !== undefined ? `convert+write ${String(r.convertWriteMeanMs)} / ${String(r.convertWriteP95Ms)} ms` : `write skipped: ${String(r.writeSkipped)}`
-    process.stdout.write(`  ${String(r.size).padEnd(10)} ${String(r.format).padEnd(5)} convert ${String(r.convertMeanMs)} / ${String(r.convertP95Ms)} ms   ${write}\n`)
+    const write = r.convertWriteMeanMs !== undefined ? `convert+write ${String(r.convertWriteMeanMs)} / ${String(r.convertWriteP95Ms)} / ${String(r.convertWriteMinMs)} ms` : `write skipped: ${String(r.writeSkipped)}`
+    process.stdout.write(`  ${String(r.size).padEnd(10)} ${String(r.format).padEnd(5)} convert ${String(r.convertMeanMs)} / ${String(r.convertP95Ms)} / ${String(r.convertMinMs)} ms   ${write}\n`)
   }
 }
 
