@@ -85,8 +85,16 @@ export async function openEngine(options: OpenEngineOptions): Promise<MattingEng
   if (options.sceneCutThreshold !== undefined) open.sceneCutThreshold = options.sceneCutThreshold
 
   const callerStack = new Error('openEngine')
-  const worker = new Worker(path.resolve(options.workerPath))
-  const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
+  const { worker, ready } = await startWorker(options.workerPath, open, callerStack)
+  return new Engine(worker, options.workerPath, open, ready.modelInterface, ready.provider)
+}
+
+type Ready = Extract<FromWorker, { type: 'ready' }>
+
+/** Starts a worker and loads the model in it; rejects with the worker's error (caller's stack attached). */
+async function startWorker(workerPath: string, open: WorkerOpenOptions, callerStack: Error): Promise<{ worker: Worker; ready: Ready }> {
+  const worker = new Worker(path.resolve(workerPath))
+  const ready = await new Promise<Ready>((resolve, reject) => {
     const fail = (e: Error): void => {
       cleanup()
       void worker.terminate()
@@ -102,7 +110,7 @@ export async function openEngine(options: OpenEngineOptions): Promise<MattingEng
     }
     const onError = (e: Error): void => fail(workerFailed(`the worker failed while loading the model: ${e.message}`, e))
     const onExit = (code: number): void =>
-      fail(workerFailed(`${options.workerPath} exited with code ${code} before the model was loaded (an empty or partly written build?); rebuild it`))
+      fail(workerFailed(`${workerPath} exited with code ${code} before the model was loaded (an empty or partly written build?); rebuild it`))
     const cleanup = (): void => {
       worker.off('message', onMessage)
       worker.off('error', onError)
@@ -113,7 +121,7 @@ export async function openEngine(options: OpenEngineOptions): Promise<MattingEng
     worker.on('exit', onExit)
     post(worker, { type: 'open', options: open })
   })
-  return new Engine(worker, options.modelPath, ready.modelInterface, ready.provider, ratio)
+  return { worker, ready }
 }
 
 /** Test hook: makes the worker exit abruptly, as a native crash in onnxruntime would. */
@@ -139,7 +147,7 @@ function post(worker: Worker, msg: ToWorker): void {
 function workerFailed(why: string, cause?: unknown): PortsegError {
   return new PortsegError('ENGINE_WORKER_FAILED', `The inference worker stopped: ${why}.`, {
     cause,
-    hints: ['Reopen the engine (the app does this by itself); if it keeps failing, try another model or the cpu provider.'],
+    hints: ['The engine restarts its worker by itself (up to 3 times a minute); if it keeps failing, try another model or the cpu provider.'],
   })
 }
 
@@ -160,16 +168,26 @@ interface Pending {
   caller?: Error
 }
 
+/** A crashed worker is restarted this many times per minute at most; then the engine stays failed. */
+const MAX_RESTARTS_PER_MINUTE = 3
+
 class Engine implements MattingEngine {
   readonly modelInterface: ModelInterface
   readonly provider: ProviderReport
-  readonly #worker: Worker
-  readonly #modelPath: string
+  readonly #workerPath: string
+  readonly #open: WorkerOpenOptions
   readonly #pending = new Map<number, Pending>()
   readonly #listeners = new Set<(r: MatteResult) => void>()
-  readonly #limiter: FlowLimiter<Frame>
+  #worker: Worker
+  #limiter: FlowLimiter<Frame>
   #nextId = 1
+  /** The engine stopped for good (worker crashed too often or could not restart). */
   #failure: PortsegError | null = null
+  /** The worker is being restarted after a crash; frames meanwhile fail with this. */
+  #down: PortsegError | null = null
+  #restarting: Promise<void> | null = null
+  #crashTimes: number[] = []
+  #restarts = 0
   #closing: Promise<void> | null = null
   #isClosed = false
   #ratio: number | null
@@ -177,22 +195,34 @@ class Engine implements MattingEngine {
   #last: { inferenceMs: number; totalMs: number } | null = null
   #lastReset: ResetReason | null = null
 
-  constructor(worker: Worker, modelPath: string, iface: ModelInterface, provider: ProviderReport, ratio: DownsampleRatio) {
+  constructor(worker: Worker, workerPath: string, open: WorkerOpenOptions, iface: ModelInterface, provider: ProviderReport) {
     this.#worker = worker
-    this.#modelPath = modelPath
+    this.#workerPath = workerPath
+    this.#open = open
     this.modelInterface = iface
     this.provider = provider
-    this.#ratio = iface.kind === 'recurrent-matting' && typeof ratio === 'number' ? ratio : null
-    this.#limiter = new FlowLimiter<Frame>({
+    this.#ratio = iface.kind === 'recurrent-matting' && typeof open.downsampleRatio === 'number' ? open.downsampleRatio : null
+    this.#limiter = this.#newLimiter()
+    this.#attach(worker)
+  }
+
+  #newLimiter(): FlowLimiter<Frame> {
+    return new FlowLimiter<Frame>({
       start: (frame) => this.#send(frame, 'submit'),
-      drop: (frame, reason) =>
-        this.#failure
-          ? this.#emit({ status: 'failed', seq: frame.seq, captureTimeUs: frame.captureTimeUs, error: { code: this.#failure.code, message: this.#failure.message } })
-          : this.#emit({ status: 'dropped', seq: frame.seq, captureTimeUs: frame.captureTimeUs, reason }),
+      drop: (frame, reason) => {
+        const down = this.#failure ?? this.#down
+        if (down) this.#emit({ status: 'failed', seq: frame.seq, captureTimeUs: frame.captureTimeUs, error: { code: down.code, message: down.message } })
+        else this.#emit({ status: 'dropped', seq: frame.seq, captureTimeUs: frame.captureTimeUs, reason })
+      },
     })
-    worker.on('message', (msg: FromWorker) => this.#onMessage(msg))
-    worker.on('error', (e) => this.#onWorkerGone(workerFailed(e.message, e)))
-    worker.on('exit', (code) => this.#onWorkerGone(this.#closing ? null : workerFailed(`it exited with code ${code}`)))
+  }
+
+  #attach(worker: Worker): void {
+    worker.on('message', (msg: FromWorker) => {
+      if (worker === this.#worker) this.#onMessage(msg)
+    })
+    worker.on('error', (e) => this.#onWorkerGone(worker, workerFailed(e.message, e)))
+    worker.on('exit', (code) => this.#onWorkerGone(worker, workerFailed(`it exited with code ${code}`)))
   }
 
   process(frame: Frame): Promise<Matte> {
@@ -237,12 +267,15 @@ class Engine implements MattingEngine {
 
   setDownsampleRatio(ratio: DownsampleRatio): void {
     checkDownsampleRatio('MattingEngine.setDownsampleRatio', ratio)
+    // Kept for a restarted worker too.
+    this.#open.downsampleRatio = ratio
     if (this.#isUsable()) post(this.#worker, { type: 'set-ratio', ratio })
   }
 
   status(): EngineStatus {
+    const down = this.#failure ?? this.#down
     return {
-      modelPath: this.#modelPath,
+      modelPath: this.#open.modelPath,
       modelInterface: this.modelInterface.kind,
       provider: this.provider,
       downsampleRatio: this.#ratio,
@@ -253,7 +286,8 @@ class Engine implements MattingEngine {
       lastInferenceMs: this.#last?.inferenceMs ?? null,
       lastTotalMs: this.#last?.totalMs ?? null,
       lastReset: this.#lastReset,
-      failure: this.#failure ? { code: this.#failure.code, message: this.#failure.message } : null,
+      failure: down ? { code: down.code, message: down.message } : null,
+      workerRestarts: this.#restarts,
     }
   }
 
@@ -268,11 +302,13 @@ class Engine implements MattingEngine {
 
   async #close(): Promise<void> {
     this.#limiter.close()
+    await this.#restarting
     if (this.#failure === null) {
-      const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()))
-      post(this.#worker, { type: 'close' })
+      const worker = this.#worker
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
+      post(worker, { type: 'close' })
       // In-flight frames finish first (the worker handles messages in order); then it exits.
-      const timer = setTimeout(() => void this.#worker.terminate(), 5000)
+      const timer = setTimeout(() => void worker.terminate(), 5000)
       await exited
       clearTimeout(timer)
     }
@@ -281,12 +317,13 @@ class Engine implements MattingEngine {
   }
 
   #isUsable(): boolean {
-    return this.#failure === null && this.#closing === null
+    return this.#failure === null && this.#down === null && this.#closing === null
   }
 
   #checkUsable(): void {
     if (this.#failure) throw this.#failure
     if (this.#closing || this.#isClosed) throw new PortsegError('ENGINE_CLOSED', 'The engine is closed; open a new one to matte more frames.')
+    if (this.#down) throw this.#down
   }
 
   #send(frame: Frame, kind: Pending['kind'], extra: Partial<Pending> = {}): void {
@@ -333,12 +370,52 @@ class Engine implements MattingEngine {
     }
   }
 
-  #onWorkerGone(error: PortsegError | null): void {
-    if (this.#failure || this.#isClosed) return
-    if (error) {
-      this.#failure = error
-      this.#limiter.close()
-      this.#failPending(error, null)
+  /** The worker died (a native crash, out of memory): fail its frames, then restart it within a budget. */
+  #onWorkerGone(worker: Worker, error: PortsegError): void {
+    if (worker !== this.#worker || this.#down || this.#failure || this.#closing || this.#isClosed) return
+    this.#down = error
+    this.#failPending(error, null)
+    this.#limiter.close()
+    const now = Date.now()
+    this.#crashTimes = [...this.#crashTimes.filter((t) => now - t < 60_000), now]
+    if (this.#crashTimes.length > MAX_RESTARTS_PER_MINUTE) {
+      this.#failure = new PortsegError(
+        'ENGINE_WORKER_FAILED',
+        `${error.message.replace(/\.$/, '')}, and it crashed ${this.#crashTimes.length} times within a minute; the engine stopped restarting it.`,
+        { cause: error, hints: ['Try another model or the cpu provider; if it keeps happening, report it with the log.'] },
+      )
+      this.#down = null
+      return
+    }
+    this.#down = new PortsegError('ENGINE_WORKER_FAILED', `${error.message.replace(/\.$/, '')}; the engine is restarting it, this frame was not matted.`, {
+      cause: error,
+      hints: [...error.hints],
+    })
+    this.#restarting = this.#restart().finally(() => {
+      this.#restarting = null
+    })
+  }
+
+  async #restart(): Promise<void> {
+    try {
+      const { worker } = await startWorker(this.#workerPath, this.#open, new Error('restart'))
+      if (this.#closing) {
+        this.#worker = worker
+        this.#attach(worker)
+        this.#down = null
+        return
+      }
+      this.#worker = worker
+      this.#attach(worker)
+      this.#restarts++
+      this.#limiter = this.#newLimiter()
+      this.#down = null
+    } catch (e) {
+      this.#failure = new PortsegError('ENGINE_WORKER_FAILED', `The inference worker crashed and could not be restarted: ${(e as Error).message}`, {
+        cause: e,
+        hints: ['Reopen the engine, or try another model or the cpu provider.'],
+      })
+      this.#down = null
     }
   }
 

@@ -148,4 +148,6 @@ export interface EngineStatus {
   lastReset: ResetReason | null
   /** Set when the engine stopped serving (its worker died): every later frame fails with this. */
   failure?: { code: string; message: string } | null
+  /** How often the inference worker was restarted after a crash. */
+  workerRestarts?: number
 }
