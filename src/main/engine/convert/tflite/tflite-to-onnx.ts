@@ -113,6 +113,8 @@ class Converter {
   }
 
   run(metadata: Record<string, string>): TfliteConversion {
+    // TFLite itself refuses anything but schema version 3 (older layouts differ).
+    if (this.tfl.version !== 3) throw this.fail(null, `it uses TFLite schema version ${this.tfl.version}; only version 3 is supported`)
     const operatorCounts: Record<string, number> = {}
     const unsupported: string[] = []
     for (const op of this.sg.operators) {

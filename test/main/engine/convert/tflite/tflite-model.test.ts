@@ -95,6 +95,13 @@ describe('convertTflite: operators it does not support', () => {
     expect(e.message).toContain('Convolution2DTransposeBias')
   })
 
+  it('refuses other schema versions with MODEL_CONVERT_FAILED', () => {
+    const tflite = buildTflite({ tensors, ops: [{ op: 19, inputs: [0], outputs: [1] }], inputs: [0], outputs: [1], version: 2 })
+    const e = catchError(() => convertTflite(tflite, { label: 'old.tflite' }))
+    expect(e.code).toBe('MODEL_CONVERT_FAILED')
+    expect(e.message).toBe('Cannot convert old.tflite to ONNX: it uses TFLite schema version 2; only version 3 is supported.')
+  })
+
   it('names an op whose code only the newer builtin_code field carries (> 127)', () => {
     const tflite = buildTflite({
       tensors,

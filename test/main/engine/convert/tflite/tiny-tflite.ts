@@ -31,6 +31,8 @@ export interface TinyModel {
   ops: TinyOp[]
   inputs: number[]
   outputs: number[]
+  /** Schema version written into the file (TFLite's is 3). */
+  version?: number
 }
 
 function intVector(b: Builder, values: readonly number[]): number {
@@ -131,7 +133,7 @@ export function buildTflite(m: TinyModel): Uint8Array {
   const buffers = offsetVector(b, bufferOffsets)
   const description = b.createString('tiny test model')
   b.startObject(5)
-  b.addFieldInt32(0, 3, 0)
+  b.addFieldInt32(0, m.version ?? 3, 0)
   b.addFieldOffset(1, operatorCodes, 0)
   b.addFieldOffset(2, subgraphs, 0)
   b.addFieldOffset(3, description, 0)
