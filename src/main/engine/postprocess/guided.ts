@@ -213,6 +213,45 @@ function downsampleGuide(
   }
 }
 
+/** Like downsampleGuide, for the luma guide (R+2G+B)/4 only: one accumulator per cell. */
+function downsampleLuma(data: Uint8Array, bpp: number, W: number, H: number, mw: number, mh: number, out: Float32Array, cellX0: Int32Array): void {
+  const sx = W / mw
+  const sy = H / mh
+  const stepX = sx >= 6 ? 3 : sx >= 4 ? 2 : 1
+  const stepY = sy >= 6 ? 3 : sy >= 4 ? 2 : 1
+  for (let i = 0; i <= mw; i++) cellX0[i] = Math.min(W, Math.ceil((i * sx) / stepX) * stepX)
+  out.fill(0)
+  const pStep = stepX * bpp
+  let prevCellY = -1
+  let rowsInCell = 0
+  for (let y = 0; y <= H; y += stepY) {
+    const cellY = y < H ? Math.min(mh - 1, Math.floor(y / sy)) : mh
+    if (cellY !== prevCellY && prevCellY >= 0) {
+      const base = prevCellY * mw
+      for (let i = 0; i < mw; i++) {
+        const n = Math.max(1, ((cellX0[i + 1]! - cellX0[i]!) / stepX) * rowsInCell)
+        out[base + i] = out[base + i]! / (1020 * n)
+      }
+      rowsInCell = 0
+    }
+    if (y >= H) break
+    prevCellY = cellY
+    rowsInCell++
+    const base = cellY * mw
+    const rowP = y * W * bpp
+    for (let i = 0; i < mw; i++) {
+      let acc = 0
+      const xe = cellX0[i + 1]!
+      let p = rowP + cellX0[i]! * bpp
+      for (let x = cellX0[i]!; x < xe; x += stepX) {
+        acc += data[p]! + 2 * data[p + 1]! + data[p + 2]!
+        p += pStep
+      }
+      out[base + i] = out[base + i]! + acc
+    }
+  }
+}
+
 export function guidedUpsample(
   mask: Float32Array,
   mw: number,
@@ -306,23 +345,26 @@ export function guidedUpsample(
   applyCoefficients(t0, t1, t2, t3, mw, mh, data, bpp, W, H, out, s)
 }
 
+/**
+ * Within this many levels of 0 or 255 the output snaps to exactly 0 or 255: no faint haze over
+ * the background (the room never shows through at 1–3 %), and those regions cost a memset.
+ */
+const SNAP_LEVELS = 3
+
 /** Marks node pairs (i, i+1) of two node rows where the output is a constant 0 or 255. */
 function flatFlags(aR: Float32Array, aG: Float32Array, aB: Float32Array, b: Float32Array, j0: number, j1: number, mw: number, flat: Uint8Array): void {
-  // |a|·255 summed over channels bounds how far a·I can move the output from b
-  const lim = 0.25 / 255
+  // Σ|a|·255 bounds how far a·I can move the output away from b (b is already in 0..255 units)
   let prev = 0
   for (let i = 0; i < mw; i++) {
     let f = 0
     const k0 = j0 * mw + i
     const k1 = j1 * mw + i
-    const s0 = Math.abs(aR[k0]!) + Math.abs(aG[k0]!) + Math.abs(aB[k0]!)
-    const s1 = Math.abs(aR[k1]!) + Math.abs(aG[k1]!) + Math.abs(aB[k1]!)
-    if (s0 < lim && s1 < lim) {
-      const b0 = b[k0]!
-      const b1 = b[k1]!
-      if (b0 <= 0.5 - s0 * 255 && b1 <= 0.5 - s1 * 255) f = 1
-      else if (b0 >= 254.5 + s0 * 255 && b1 >= 254.5 + s1 * 255) f = 2
-    }
+    const s0 = (Math.abs(aR[k0]!) + Math.abs(aG[k0]!) + Math.abs(aB[k0]!)) * 255
+    const s1 = (Math.abs(aR[k1]!) + Math.abs(aG[k1]!) + Math.abs(aB[k1]!)) * 255
+    const b0 = b[k0]!
+    const b1 = b[k1]!
+    if (b0 + s0 <= SNAP_LEVELS && b1 + s1 <= SNAP_LEVELS) f = 1
+    else if (b0 - s0 >= 255 - SNAP_LEVELS && b1 - s1 >= 255 - SNAP_LEVELS) f = 2
     // pair (i-1, i) is flat when both columns are flat with the same value
     if (i > 0) flat[i - 1] = f === prev ? f : 0
     prev = f
@@ -450,6 +492,132 @@ function applyRow(
         (vb + (ab1[x]! - vb) * fy) * data[p + 2]! +
         vo +
         (b1[x]! - vo) * fy
+      p += bpp
+    }
+  }
+}
+
+/**
+ * Luma-guided variant: the same fast guided filter with a single-channel guide (R+2G+B)/4.
+ * About a third of the low-resolution work and half the full-resolution work of the colour
+ * guide; edges still follow the picture wherever luma separates person and background.
+ */
+export function guidedUpsampleLuma(
+  mask: Float32Array,
+  mw: number,
+  mh: number,
+  data: Uint8Array,
+  bpp: number,
+  W: number,
+  H: number,
+  out: Uint8Array,
+  radius: number,
+  eps: number,
+  s: GuidedScratch,
+): void {
+  const n = mw * mh
+  s.ensure(n, W, mw)
+  const P = s.planes as Float32Array[]
+  const A = P[0]!
+  const B = P[1]!
+  const I = P[3]!
+  const mI = P[4]!
+  const mP = P[5]!
+  const II = P[6]!
+  const IP = P[7]!
+  const tmp = s.tmp
+  downsampleLuma(data, bpp, W, H, mw, mh, I, s.cellX0)
+  for (let k = 0; k < n; k++) {
+    const v = I[k]!
+    const p = mask[k]!
+    I[k] = v
+    II[k] = v * v
+    IP[k] = v * p
+  }
+  const r = Math.max(1, Math.round(radius))
+  const inv = invCounts(mw, mh, r)
+  const cs = s.colSum
+  boxMean(I, mI, tmp, cs, mw, mh, r, inv)
+  boxMean(mask, mP, tmp, cs, mw, mh, r, inv)
+  boxMean(II, II, tmp, cs, mw, mh, r, inv)
+  boxMean(IP, IP, tmp, cs, mw, mh, r, inv)
+  for (let k = 0; k < n; k++) {
+    const mi = mI[k]!
+    const mp = mP[k]!
+    const a = (IP[k]! - mi * mp) / (II[k]! - mi * mi + eps)
+    A[k] = a
+    B[k] = mp - a * mi
+  }
+  boxMean(A, A, tmp, cs, mw, mh, r, inv)
+  boxMean(B, B, tmp, cs, mw, mh, r, inv)
+  // output bytes: 255·(a·(L/255) + b) = a·L + 255·b, with L = (R+2G+B)/4 in 0..255
+  for (let k = 0; k < n; k++) B[k] = B[k]! * 255
+  applyLuma(A, B, mw, mh, data, bpp, W, H, out, s)
+}
+
+function applyLuma(A: Float32Array, B: Float32Array, mw: number, mh: number, data: Uint8Array, bpp: number, W: number, H: number, out: Uint8Array, s: GuidedScratch): void {
+  const mx = axisMap(mw, W)
+  const my = axisMap(mh, H)
+  const o = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length)
+  const mxi0 = mx.i0
+  const mxi1 = mx.i1
+  const mxw = mx.w
+  const ra = s.rowsA
+  const rb = s.rowsB
+  // flatFlags takes three slope planes: the luma slope goes in one, zeros in the other two
+  const zero = s.planes[8]!
+  zero.fill(0)
+  let pairKey = -1
+  for (let y = 0; y < H; y++) {
+    const j0 = my.i0[y]!
+    const j1 = my.i1[y]!
+    if (pairKey !== j0 * 65536 + j1) {
+      pairKey = j0 * 65536 + j1
+      flatFlags(A, zero, zero, B, j0, j1, mw, s.flat)
+      buildRuns(s.flat, mxi0, W, s)
+      const runs = s.runs
+      for (let k = 0; k < s.runCount; k++) {
+        if (runs[3 * k + 2] !== 0) continue
+        const xs = runs[3 * k]!
+        const xe = runs[3 * k + 1]!
+        widenRow(A, j0, mw, ra[0]!, xs, xe, mxi0, mxi1, mxw)
+        widenRow(B, j0, mw, ra[3]!, xs, xe, mxi0, mxi1, mxw)
+        widenRow(A, j1, mw, rb[0]!, xs, xe, mxi0, mxi1, mxw)
+        widenRow(B, j1, mw, rb[3]!, xs, xe, mxi0, mxi1, mxw)
+      }
+    }
+    applyRowLuma(ra[0]!, ra[3]!, rb[0]!, rb[3]!, my.w[y]! * 0.00390625, data, y * W * bpp, bpp, o, y * W, s.runs, s.runCount)
+  }
+}
+
+function applyRowLuma(
+  a0: Float32Array,
+  b0: Float32Array,
+  a1: Float32Array,
+  b1: Float32Array,
+  fy: number,
+  data: Uint8Array,
+  p0: number,
+  bpp: number,
+  o: Uint8ClampedArray,
+  row: number,
+  runs: Int32Array,
+  runCount: number,
+): void {
+  for (let k = 0; k < runCount; k++) {
+    const xs = runs[3 * k]!
+    const xe = runs[3 * k + 1]!
+    const f = runs[3 * k + 2]!
+    if (f !== 0) {
+      o.fill(f === 1 ? 0 : 255, row + xs, row + xe)
+      continue
+    }
+    let p = p0 + xs * bpp
+    for (let x = xs; x < xe; x++) {
+      const va = a0[x]!
+      const vb = b0[x]!
+      const L = (data[p]! + 2 * data[p + 1]! + data[p + 2]!) * 0.25
+      o[row + x] = (va + (a1[x]! - va) * fy) * L + vb + (b1[x]! - vb) * fy
       p += bpp
     }
   }

