@@ -23,6 +23,8 @@ export interface RvmOutputs {
   fgr: Float32Array
   /** state channel counts and sizes, NCHW dims */
   stateDims: number[][]
+  /** r1o..r4o, NCHW */
+  states: Float32Array[]
 }
 
 let tfReady: Promise<void> | undefined
@@ -115,10 +117,11 @@ export class TfjsRvm {
     const [fgrT, phaT, ...states] = out as [tf.Tensor, tf.Tensor, ...tf.Tensor[]]
     this.state = states
     const fgr = tf.tidy(() => fgrT.transpose([0, 3, 1, 2]).dataSync() as Float32Array)
+    const nchw = states.map((s) => tf.tidy(() => Float32Array.from(s.transpose([0, 3, 1, 2]).dataSync() as Float32Array)))
     const pha = phaT.dataSync() as Float32Array
     fgrT.dispose()
     phaT.dispose()
-    return { pha: Float32Array.from(pha), fgr: Float32Array.from(fgr), stateDims: states.map((s) => [s.shape[0]!, s.shape[3]!, s.shape[1]!, s.shape[2]!]) }
+    return { pha: Float32Array.from(pha), fgr: Float32Array.from(fgr), stateDims: states.map((s) => [s.shape[0]!, s.shape[3]!, s.shape[1]!, s.shape[2]!]), states: nchw }
   }
 }
 
@@ -150,7 +153,7 @@ export class OnnxRvm {
       downsample_ratio: new ort.Tensor('float32', Float32Array.of(ratio), [1]),
     })
     this.state = [out.r1o!, out.r2o!, out.r3o!, out.r4o!]
-    return { pha: asFloat32(out.pha!), fgr: asFloat32(out.fgr!), stateDims: this.state.map((s) => [...s.dims]), raw: out }
+    return { pha: asFloat32(out.pha!), fgr: asFloat32(out.fgr!), stateDims: this.state.map((s) => [...s.dims]), states: this.state.map(asFloat32), raw: out }
   }
 }
 
