@@ -89,7 +89,11 @@ export async function loadManifest(modelsDir: string, catalogue: readonly Catalo
   try {
     const parsed = ManifestSchema.safeParse(JSON.parse(text))
     if (parsed.success) {
-      return { manifest: { version: 1, models: parsed.data.models.filter(recordFileExists(modelsDir)) }, recovered: null }
+      // Union with the sidecars: a record whose manifest update was lost (another process wrote
+      // the manifest at the same moment) is still found.
+      const listed = new Set(parsed.data.models.map((r) => r.id))
+      const extra = (await readSidecars(modelsDir)).filter((r) => !listed.has(r.id))
+      return { manifest: { version: 1, models: [...parsed.data.models, ...extra].filter(recordFileExists(modelsDir)) }, recovered: null }
     }
     reason = `it does not match the expected format (${parsed.error.issues[0]?.message ?? 'invalid'})`
   } catch (e) {
@@ -137,9 +141,22 @@ function recordFileExists(modelsDir: string): (r: InstalledRecord) => boolean {
   return (r) => existsSync(recordPath(modelsDir, r))
 }
 
-/** Rebuild from sidecars; downloaded files without a sidecar are matched to the catalogue by name. */
-async function rebuildRecords(modelsDir: string, catalogue: readonly CatalogueEntry[]): Promise<InstalledRecord[]> {
-  const out = new Map<string, InstalledRecord>()
+const locks = new Map<string, Promise<unknown>>()
+
+/** Runs manifest read-modify-write steps one at a time per folder (concurrent downloads in the app). */
+export function withManifestLock<T>(modelsDir: string, fn: () => Promise<T>): Promise<T> {
+  const prev = locks.get(modelsDir) ?? Promise.resolve()
+  const next = prev.then(fn, fn)
+  const settled = next.catch(() => undefined)
+  locks.set(modelsDir, settled)
+  void settled.then(() => {
+    if (locks.get(modelsDir) === settled) locks.delete(modelsDir)
+  })
+  return next
+}
+
+async function readSidecars(modelsDir: string): Promise<InstalledRecord[]> {
+  const out: InstalledRecord[] = []
   for (const sub of [DOWNLOADED_DIR, IMPORTED_DIR]) {
     const dir = path.join(modelsDir, sub)
     let names: string[]
@@ -150,18 +167,23 @@ async function rebuildRecords(modelsDir: string, catalogue: readonly CatalogueEn
     }
     for (const name of names.filter((n) => n.endsWith('.json'))) {
       try {
-        const rec = InstalledRecordSchema.parse(JSON.parse(await readFile(path.join(dir, name), 'utf8')))
-        out.set(rec.id, rec)
+        out.push(InstalledRecordSchema.parse(JSON.parse(await readFile(path.join(dir, name), 'utf8'))))
       } catch {
-        // an unreadable sidecar: its model shows up below if we can still identify it
+        // an unreadable sidecar: a downloaded model still shows up if the catalogue knows its file
       }
     }
-    if (sub !== DOWNLOADED_DIR) continue
-    for (const name of names.filter((n) => n.endsWith('.onnx'))) {
-      const entry = catalogue.find((e) => e.origin === 'downloaded' && e.file === name)
-      if (entry === undefined || out.has(entry.id)) continue
-      out.set(entry.id, await recordFromCatalogue(modelsDir, entry))
-    }
+  }
+  return out
+}
+
+/** Rebuild from sidecars; downloaded files without a sidecar are matched to the catalogue by name. */
+async function rebuildRecords(modelsDir: string, catalogue: readonly CatalogueEntry[]): Promise<InstalledRecord[]> {
+  const out = new Map<string, InstalledRecord>((await readSidecars(modelsDir)).map((r) => [r.id, r]))
+  const names = await readdir(path.join(modelsDir, DOWNLOADED_DIR)).catch(() => [] as string[])
+  for (const name of names.filter((n) => n.endsWith('.onnx'))) {
+    const entry = catalogue.find((e) => e.origin === 'downloaded' && e.file === name)
+    if (entry === undefined || out.has(entry.id)) continue
+    out.set(entry.id, await recordFromCatalogue(modelsDir, entry))
   }
   return [...out.values()]
 }

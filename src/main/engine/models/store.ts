@@ -30,6 +30,7 @@ import {
   writeSidecar,
   type InstalledRecord,
   type ManifestRecovery,
+  withManifestLock,
 } from './manifest.js'
 
 export interface StoreOptions {
@@ -310,10 +311,12 @@ export async function downloadModel(id: string, opts: DownloadModelOptions = {})
 
 /** Adds or replaces a record: sidecar first, then the manifest, both atomically. */
 export async function putRecord(store: ResolvedStore, rec: InstalledRecord): Promise<void> {
-  await writeSidecar(store.modelsDir, rec)
-  const { manifest } = await loadUserManifest(store)
-  manifest.models = [...manifest.models.filter((r) => r.id !== rec.id), rec]
-  await saveManifest(store.modelsDir, manifest)
+  await withManifestLock(store.modelsDir, async () => {
+    await writeSidecar(store.modelsDir, rec)
+    const { manifest } = await loadUserManifest(store)
+    manifest.models = [...manifest.models.filter((r) => r.id !== rec.id), rec]
+    await saveManifest(store.modelsDir, manifest)
+  })
 }
 
 export interface VerifyResult {
@@ -374,17 +377,19 @@ export async function removeModel(id: string, opts: StoreOptions = {}): Promise<
       hints: ['Choose another model in Settings or with --model; the built-in stays available as the fallback.'],
     })
   }
-  const { manifest } = await loadUserManifest(store)
-  const rec = manifest.models.find((r) => r.id === id)
-  if (rec === undefined) throw await notInstalledOrUnknown(store, id)
-  const file = recordPath(store.modelsDir, rec)
-  manifest.models = manifest.models.filter((r) => r.id !== id)
-  // Manifest first: if the deletes fail, the model is simply no longer listed.
-  await saveManifest(store.modelsDir, manifest)
-  await rm(sidecarPath(store.modelsDir, rec), { force: true })
-  await rm(file, { force: true })
-  await rm(file + PART_SUFFIX, { force: true })
-  return { id, path: file }
+  return withManifestLock(store.modelsDir, async () => {
+    const { manifest } = await loadUserManifest(store)
+    const rec = manifest.models.find((r) => r.id === id)
+    if (rec === undefined) throw await notInstalledOrUnknown(store, id)
+    const file = recordPath(store.modelsDir, rec)
+    manifest.models = manifest.models.filter((r) => r.id !== id)
+    // Sidecar first (it would bring the record back), then the manifest, then the file.
+    await rm(sidecarPath(store.modelsDir, rec), { force: true })
+    await saveManifest(store.modelsDir, manifest)
+    await rm(file, { force: true })
+    await rm(file + PART_SUFFIX, { force: true })
+    return { id, path: file }
+  })
 }
 
 /** What resolveModel returns: enough for the engine to open the model and the UI to label it. */

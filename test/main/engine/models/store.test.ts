@@ -159,6 +159,22 @@ describe('model registry', () => {
     expect(warnings[1]).toMatch(/does not match the expected format/)
   })
 
+  it('keeps every record when models are added at the same time, or a manifest update was lost', async () => {
+    const [a, b] = await Promise.all([importModel(SINET, opts({ id: 'one' })), importModel(SELFIE, opts({ id: 'two' }))])
+    expect([a?.[0]?.id, b?.[0]?.id]).toEqual(['one', 'two'])
+    const manifest = path.join(home, 'models', 'manifest.json')
+    expect(JSON.parse(await readFile(manifest, 'utf8')).models.map((r: { id: string }) => r.id).sort()).toEqual(['one', 'two'])
+    // Another process overwrote the manifest without "two": its sidecar still brings it back.
+    const m = JSON.parse(await readFile(manifest, 'utf8'))
+    m.models = m.models.filter((r: { id: string }) => r.id !== 'two')
+    await writeFile(manifest, JSON.stringify(m))
+    expect((await listModels(opts())).filter((x) => x.origin === 'imported').map((x) => x.id).sort()).toEqual(['one', 'two'])
+    expect(warnings).toEqual([])
+    // and a removal sticks
+    await removeModel('two', opts())
+    expect((await listModels(opts())).some((x) => x.id === 'two')).toBe(false)
+  })
+
   it('refuses a download whose bytes do not match the published hash; nothing is installed', async () => {
     const e = await rejection(downloadModel('rvm-mobilenetv3-fp32', opts({ acceptLicense: true })))
     // SINet's bytes are not the 14 975 696 bytes the registry expects: refused before or after hashing.
