@@ -13,7 +13,7 @@ import { detectModelInterface } from './model-interface.js'
 import { refineAlpha, TemporalFilter } from './postprocess/index.js'
 import { floatToAlpha, frameToPlanarF16, frameToPlanarF32, halfToAlpha, planarToRgb, SegmentationResampler } from './preprocess.js'
 import { createSessionWithFallback, defaultCpuTuning } from './providers.js'
-import { SceneCutDetector } from './scene-cut.js'
+import { DEFAULT_SCENE_CUT_THRESHOLD, SceneCutDetector } from './scene-cut.js'
 import type {
   DownsampleRatio,
   Frame,
@@ -64,7 +64,7 @@ export class MattingSession {
     this.modelInterface = iface
     this.provider = provider
     this.#stepper = stepper
-    const threshold = options.sceneCutThreshold ?? 38
+    const threshold = options.sceneCutThreshold ?? DEFAULT_SCENE_CUT_THRESHOLD
     this.#sceneCut = threshold > 0 ? new SceneCutDetector({ threshold }) : null
     this.#pauseUs = (options.pauseResetMs ?? 1000) * 1000
   }

@@ -5,6 +5,12 @@
  */
 import type { Frame } from './types.js'
 
+/**
+ * Measured: talking-head clips in ../shared/media/video score at most 3.9 frame to frame; pairs of
+ * unrelated photos (P3M, portraits) score 27–105 (median 70). 20 sits between with margin.
+ */
+export const DEFAULT_SCENE_CUT_THRESHOLD = 20
+
 const GRID = 16
 const SAMPLES = 4 // per block side
 
@@ -22,7 +28,7 @@ export class SceneCutDetector {
   lastScore = 0
 
   constructor(options: SceneCutOptions = {}) {
-    this.#threshold = options.threshold ?? 38
+    this.#threshold = options.threshold ?? DEFAULT_SCENE_CUT_THRESHOLD
   }
 
   /** Feeds a frame; true when it differs from the previous one like a cut does. */

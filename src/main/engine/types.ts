@@ -120,7 +120,7 @@ export interface EngineOptions {
   foreground?: boolean
   /** A gap in captureTimeUs longer than this resets the recurrent state. Default 1000. */
   pauseResetMs?: number
-  /** Scene-cut sensitivity: mean block-luma change (0..255) that counts as a cut; 0 disables. Default 38. */
+  /** Scene-cut sensitivity: mean block-luma change (0..255) that counts as a cut; 0 disables. Default 20. */
   sceneCutThreshold?: number
   /** Post-processing knobs for segmentation models. */
   refine?: RefineOptions

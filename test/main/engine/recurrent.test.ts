@@ -152,3 +152,26 @@ describe('autoDownsampleRatio', () => {
     expect(autoDownsampleRatio(640, 480)).toBeCloseTo(0.5625, 3)
   })
 })
+
+describe('reset rules on a real talking-to-camera clip', () => {
+  it('carries the state through the whole clip (no false scene cut or pause) and cuts on a new scene', async () => {
+    const { readY4m } = await import('../../../src/main/engine/io/index.js')
+    const engine = await openEngine({ modelPath: tinyRvmModelPath('fp32'), workerPath: WORKER_PATH, provider: 'cpu' })
+    try {
+      const resets: (string | undefined)[] = []
+      let last: Frame | null = null
+      for await (const frame of readY4m(sharedFile('media', 'video', 's18_640x360_15fps_4s.y4m'), { format: 'RGB' })) {
+        last = frame
+        resets.push((await engine.process({ ...frame, sourceId: 'webcam' })).stateReset)
+      }
+      expect(resets).toHaveLength(60)
+      expect(resets[0]).toBe('start')
+      expect(resets.slice(1).filter((r) => r !== undefined)).toEqual([])
+      const other = await image(['media', 'portrait', 'three_people.jpg'], 640, 360)
+      const cut = await engine.process({ ...other, seq: last!.seq + 1, captureTimeUs: last!.captureTimeUs + 66_666, sourceId: 'webcam' })
+      expect(cut.stateReset).toBe('scene-cut')
+    } finally {
+      await engine.close()
+    }
+  })
+})
