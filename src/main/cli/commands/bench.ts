@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks'
 import type { Command } from 'commander'
 import * as ort from 'onnxruntime-node'
 import sharp from 'sharp'
-import { PortsegError } from '../../../shared/errors.js'
+import { PortsegError, toErrorInfo } from '../../../shared/errors.js'
 import { openEngine, type Frame, type MattingEngine, type ModelInterface, type ProviderPreference } from '../../engine/index.js'
 import { readY4m } from '../../engine/io/index.js'
 import { listModels, resolveModel } from '../../engine/models/index.js'
@@ -69,7 +69,12 @@ export function registerBench(program: Command): void {
     .option('--json', 'print exactly one JSON object { "results": [...] } on stdout')
     .addHelpText('after', '\nExamples:\n  portseg bench --size 1280x720 --frames 200\n  portseg bench -m mediapipe-selfie-general -m rvm-mobilenetv3-fp32 --json\n  portseg bench -m mediapipe-selfie-landscape --soak 2000')
     .action(async (o: BenchOptions) => {
-      await runBench(o)
+      try {
+        await runBench(o)
+      } catch (e) {
+        if (o.json === true) process.stdout.write(JSON.stringify({ error: toErrorInfo(e) }, null, 2) + '\n')
+        throw e
+      }
     })
 }
 

@@ -7,7 +7,7 @@ import { mkdir, access, constants } from 'node:fs/promises'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { Command } from 'commander'
-import { PortsegError } from '../../../shared/errors.js'
+import { PortsegError, toErrorInfo } from '../../../shared/errors.js'
 import { openEngine, type DownsampleRatio, type MattingEngine, type ProviderPreference } from '../../engine/index.js'
 import { openInput, writeAlphaPng, type OpenedInput } from '../../engine/io/index.js'
 import { DEFAULT_MODEL_ID, resolveModel } from '../../engine/models/index.js'
@@ -48,7 +48,13 @@ export function registerMatte(program: Command): void {
         '  portseg matte -i frames/ -o alphas/ --provider cpu --json',
     )
     .action(async (o: MatteOptions) => {
-      await runMatte(o)
+      try {
+        await runMatte(o)
+      } catch (e) {
+        // --json callers get the error as data too; the CLI entry still prints it and exits 2
+        if (o.json === true) process.stdout.write(JSON.stringify({ error: toErrorInfo(e) }, null, 2) + '\n')
+        throw e
+      }
     })
 }
 
