@@ -21,8 +21,18 @@ const at = (f, x, y) => { // Y, U, V at pixel (x, y) of frame f (YUYV: Y0 U Y1 V
   const base = f * frameBytes + y * w * 2 + Math.floor(x / 2) * 4
   return [data[base + (x % 2) * 2], data[base + 1], data[base + 3]]
 }
-const result = { file, width: w, height: h, frames, bytes: data.length, counters: [], maxBlockError: 0, maxBarError: 0, worst: null }
-for (let f = 0; f < frames; f++) {
+const result = { file, width: w, height: h, frames, bytes: data.length, placeholderFrames: 0, counters: [], maxBlockError: 0, maxBarError: 0, worst: null }
+// The camera shows a flat dark-grey placeholder until its first frame; a consumer that starts
+// at once may get it first. Leading placeholder frames are counted, not decoded.
+const isPlaceholder = (f) => {
+  const [y0] = at(f, 1, 1)
+  for (let y = 1; y < h; y += 37) for (let x = 1; x < w; x += 41) if (at(f, x, y)[0] !== y0 || y0 === 16 || y0 === 235) return false
+  return true
+}
+let start = 0
+while (start < frames && isPlaceholder(start)) start++
+result.placeholderFrames = start
+for (let f = start; f < frames; f++) {
   let counter = 0, blockError = 0
   for (let bit = 0; bit < 32; bit++) {
     const [y, u, v] = at(f, bit * blockWidth + blockWidth / 2, bandHeight / 2)
@@ -42,6 +52,7 @@ for (let f = 0; f < frames; f++) {
   result.maxBarError = Math.max(result.maxBarError, barError)
 }
 const c = result.counters
+result.decoded = c.length
 result.isNonDecreasing = c.every((n, i) => i === 0 || n >= c[i - 1])
 result.distinct = new Set(c).size
 result.first = c[0] ?? null

@@ -10,6 +10,7 @@ CHROMIUM=1
 DEV=${VCAM_VM_DEVICE:-/dev/video10}
 HERE=$(dirname "$0")
 mkdir -p "$OUT"
+CAP=$(mktemp -d) # raw captures stay in guest RAM: writing them to the 9p share throttles the consumer
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 T0=$(now_ms)
 log() { local ms=$(($(now_ms) - T0)); printf '[guest %4d.%ds] %s\n' $((ms / 1000)) $((ms % 1000 / 100)) "$*"; }
@@ -18,7 +19,14 @@ secs_since() { local ms=$(($(now_ms) - $1)); printf '%d.%03d' $((ms / 1000)) $((
 # step 1 runs the full `node bin/portseg.js` once to prove the real CLI.
 SLIM="$OUT/portseg-vcam.mjs"
 pv() { node "$SLIM" vcam "$@"; }
-portseg() { node bin/portseg.js vcam "$@"; }
+# Background producers: node itself must be the background job, so that $P is node's pid and
+# SIGTERM reaches the CLI (a backgrounded shell function would be a subshell).
+start() { # NAME CLI ARGS...: starts the producer, stdout/stderr to $OUT/NAME.{jsonl,err}; sets P
+    local name=$1 cli=$2
+    shift 2
+    node "$cli" vcam "$@" > "$OUT/$name.jsonl" 2> "$OUT/$name.err" &
+    P=$!
+}
 caps() { v4l2-ctl -d "$DEV" --info 2> /dev/null | sed -n 's/^[[:space:]]*Device Caps[[:space:]]*: //p' | head -n 1; }
 has_capture() { local c; c=$(caps); [ -n "$c" ] && (($c & 0x1)); }
 output_only() { local c; c=$(caps); [ -n "$c" ] && (($c & 0x2)) && ! (($c & 0x1)); }
@@ -45,8 +53,8 @@ echo "{\"outputOnlyAtStart\": $(json_bool output_only)}" > "$OUT/start.json"
 
 # --- 1. producer -> V4L2 consumer (v4l2-ctl, mmap streaming): exact counters and colours ------
 log "1. portseg vcam --pattern 640x480 YUYV 30 fps -> v4l2-ctl"
-portseg --pattern --size 640x480 --fps 30 --json > "$OUT/producer1.jsonl" 2> "$OUT/producer1.err" &
-P1=$!
+start producer1 bin/portseg.js --pattern --size 640x480 --fps 30 --json
+P1=$P
 streaming=$(json_bool wait_capture 60)
 log "   streaming: $streaming (caps $(caps))"
 v4l2-ctl -d "$DEV" --get-fmt-video --get-parm > "$OUT/fmt1.txt" 2>&1
@@ -54,50 +62,81 @@ v4l2-ctl -d "$DEV" --get-fmt-video --get-parm > "$OUT/fmt1.txt" 2>&1
 pv --pattern --size 640x480 --seconds 2 > /dev/null 2> "$OUT/busy.err"
 echo "$?" > "$OUT/busy.rc"
 ts=$(now_ms)
-v4l2-ctl -d "$DEV" --stream-mmap=4 --stream-count=90 --stream-to="$OUT/capture1.yuyv" > /dev/null 2> "$OUT/capture1.err"
+timeout 60 v4l2-ctl -d "$DEV" --stream-mmap=4 --stream-count=90 --stream-to="$CAP/capture1.yuyv" > /dev/null 2> "$OUT/capture1.err"
 echo "{\"rc\": $?, \"seconds\": $(secs_since "$ts")}" > "$OUT/capture1.json"
 stop_producer "$P1"; rc=$RC
 after=$(json_bool output_only)
 log "   producer exit $rc; output-only after close: $after"
-node "$HERE/check-frames.mjs" "$OUT/capture1.yuyv" 640 480 > "$OUT/v4l2.json"
+node "$HERE/check-frames.mjs" "$CAP/capture1.yuyv" 640 480 > "$OUT/v4l2.json"
 echo "{\"streaming\": $streaming, \"producerExit\": $rc, \"outputOnlyAfterClose\": $after}" > "$OUT/step1.json"
-rm -f "$OUT/capture1.yuyv"
+rm -f "$CAP/capture1.yuyv"
 
 # --- 3. restart: a new producer (another size, another format) finds the device usable ---------
 log "3. restart: portseg vcam --pattern 320x240 -> v4l2-ctl"
-pv --pattern --size 320x240 --fps 30 --json > "$OUT/producer2.jsonl" 2> "$OUT/producer2.err" &
-P2=$!
+start producer2 "$SLIM" --pattern --size 320x240 --fps 30 --json
+P2=$P
 streaming=$(json_bool wait_capture 60)
 v4l2-ctl -d "$DEV" --get-fmt-video > "$OUT/fmt2.txt" 2>&1
-v4l2-ctl -d "$DEV" --stream-mmap=4 --stream-count=20 --stream-to="$OUT/capture2.yuyv" > /dev/null 2> "$OUT/capture2.err"
+timeout 60 v4l2-ctl -d "$DEV" --stream-mmap=4 --stream-count=20 --stream-to="$CAP/capture2.yuyv" > /dev/null 2> "$OUT/capture2.err"
 stop_producer "$P2"; rc=$RC
 after=$(json_bool output_only)
-node "$HERE/check-frames.mjs" "$OUT/capture2.yuyv" 320 240 > "$OUT/v4l2-restart.json"
+node "$HERE/check-frames.mjs" "$CAP/capture2.yuyv" 320 240 > "$OUT/v4l2-restart.json"
 echo "{\"streaming\": $streaming, \"producerExit\": $rc, \"outputOnlyAfterClose\": $after}" > "$OUT/step3.json"
-rm -f "$OUT/capture2.yuyv"
+rm -f "$CAP/capture2.yuyv"
 
 # --- 4. stall: the producer stops feeding (stays open); consumers keep getting frames at the rate
 log "4. stall: --stall-after 20, then read 60 frames"
-pv --pattern --size 640x480 --fps 30 --stall-after 20 --json > "$OUT/producer3.jsonl" 2> "$OUT/producer3.err" &
-P3=$!
+start producer3 "$SLIM" --pattern --size 640x480 --fps 30 --stall-after 20 --json
+P3=$P
 streaming=$(json_bool wait_capture 60)
 stalled=$(json_bool wait_line "$OUT/producer3.jsonl" '"stalled"' 60)
 sleep 1
 ts=$(now_ms)
-v4l2-ctl -d "$DEV" --stream-mmap=4 --stream-count=60 --stream-to="$OUT/capture3.yuyv" > /dev/null 2> "$OUT/capture3.err"
+timeout 60 v4l2-ctl -d "$DEV" --stream-mmap=4 --stream-count=60 --stream-to="$CAP/capture3.yuyv" > /dev/null 2> "$OUT/capture3.err"
 seconds=$(secs_since "$ts")
 stop_producer "$P3"; rc=$RC
-node "$HERE/check-frames.mjs" "$OUT/capture3.yuyv" 640 480 > "$OUT/v4l2-stall.json"
+node "$HERE/check-frames.mjs" "$CAP/capture3.yuyv" 640 480 > "$OUT/v4l2-stall.json"
 echo "{\"streaming\": $streaming, \"stalled\": $stalled, \"producerExit\": $rc, \"captureSeconds\": $seconds, \"frames\": 60}" > "$OUT/step4.json"
-rm -f "$OUT/capture3.yuyv"
+rm -f "$CAP/capture3.yuyv"
+
+# --- size change while a consumer holds the old size: no broken stream ------------------------
+log "5. size change: 640x480 -> 320x240 at frame 120 while v4l2-ctl reads"
+start producer6 "$SLIM" --pattern --size 640x480 --fps 30 --switch-size 120:320x240 --json
+P6=$P
+streaming=$(json_bool wait_capture 60)
+timeout 90 v4l2-ctl -d "$DEV" --stream-mmap=4 --stream-count=240 --stream-to="$CAP/capture6.yuyv" > /dev/null 2> "$OUT/capture6.err"
+stop_producer "$P6"; rc=$RC
+node "$HERE/check-frames.mjs" "$CAP/capture6.yuyv" 640 480 > "$OUT/v4l2-resize.json"
+echo "{\"streaming\": $streaming, \"producerExit\": $rc, \"outputOnlyAfterClose\": $(json_bool output_only)}" > "$OUT/step5.json"
+rm -f "$CAP/capture6.yuyv"
+
+# --- a clip: portseg vcam --input (sync write path) delivers the clip's pixels -----------------
+CLIP=${VCAM_E2E_CLIP:-}
+if [ -n "$CLIP" ] && [ -f "$CLIP" ]; then
+    log "clip: portseg vcam --input $(basename "$CLIP") --loop"
+    start producer5 "$SLIM" --input "$CLIP" --loop --json
+    P5=$P
+    streaming=$(json_bool wait_capture 60)
+    v4l2-ctl -d "$DEV" --get-fmt-video --get-parm > "$OUT/fmt5.txt" 2>&1
+    timeout 60 v4l2-ctl -d "$DEV" --stream-mmap=4 --stream-count=15 --stream-to="$CAP/capture5.yuyv" > /dev/null 2> "$OUT/capture5.err"
+    stop_producer "$P5"; rc=$RC
+    node "$HERE/check-clip.mjs" "$CAP/capture5.yuyv" "$CLIP" > "$OUT/clip.json"
+    echo "{\"streaming\": $streaming, \"producerExit\": $rc}" > "$OUT/step-clip.json"
+    rm -f "$CAP/capture5.yuyv"
+fi
+
+# --- every format on the real device, and the conversion + write timings (TCG-slow) --------
+log "bench: portseg vcam --bench --size 640x480 (YUYV, NV12, I420 opened and written)"
+timeout 300 node "$SLIM" vcam --bench --size 640x480 --frames 10 --json > "$OUT/bench.json" 2> "$OUT/bench.err"
 
 # --- 2. headless Chromium, getUserMedia as Meet does -----------------------------------------
 if [ "$CHROMIUM" = 1 ]; then
-    log "2. chromium getUserMedia while portseg vcam --pattern 1280x720 runs"
-    pv --pattern --size 1280x720 --fps 30 --json > "$OUT/producer4.jsonl" 2> "$OUT/producer4.err" &
-    P4=$!
+    # 640x480: under TCG a 720p producer and Chromium starve each other of the 2 vCPUs
+    log "2. chromium getUserMedia while portseg vcam --pattern 640x480 runs"
+    start producer4 "$SLIM" --pattern --size 640x480 --fps 30 --json
+    P4=$P
     wait_capture 60 > /dev/null
-    node "$HERE/gum.mjs" 1280 720 12 "$OUT/chromium.json" > "$OUT/chromium.log" 2>&1
+    timeout 420 node "$HERE/gum.mjs" 640 480 8 "$OUT/chromium.json" > "$OUT/chromium.log" 2>&1
     stop_producer "$P4"; rc=$RC
     echo "{\"producerExit\": $rc, \"outputOnlyAfterClose\": $(json_bool output_only)}" > "$OUT/step2.json"
     log "   $(tail -c 600 "$OUT/chromium.log")"

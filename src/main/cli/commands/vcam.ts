@@ -35,6 +35,7 @@ interface VcamOptions {
   fps?: string
   seconds?: string
   stallAfter?: string
+  switchSize?: string
   device?: string
   label: string
   format: string
@@ -55,6 +56,13 @@ function parseSize(text: string): { width: number; height: number } {
   const m = /^(\d+)x(\d+)$/.exec(text)
   if (!m) throw badArgument(WHERE, '--size', 'WIDTHxHEIGHT, e.g. 1280x720', text)
   return { width: Number(m[1]), height: Number(m[2]) }
+}
+
+/** --switch-size N:WxH */
+function parseSwitch(text: string): { atFrame: number; width: number; height: number } {
+  const m = /^(\d+):(\d+x\d+)$/.exec(text)
+  if (!m) throw badArgument(WHERE, '--switch-size', 'FRAME:WIDTHxHEIGHT, e.g. 150:320x240', text)
+  return { atFrame: Number(m[1]), ...parseSize(m[2]!) }
 }
 
 function parsePositive(name: string, text: string | undefined, fallback: number, isInteger = true): number {
@@ -125,12 +133,14 @@ async function sendPattern(o: VcamOptions): Promise<void> {
   const fps = parsePositive('--fps', o.fps, 30)
   const seconds = o.seconds === undefined ? undefined : parsePositive('--seconds', o.seconds, 0, false)
   const stallAfter = o.stallAfter === undefined ? undefined : parsePositive('--stall-after', o.stallAfter, 0)
+  const switchSize = o.switchSize === undefined ? undefined : parseSwitch(o.switchSize)
   const camera = openCamera(o, width, height, fps)
   const stop = stopSignal(seconds)
   const started = performance.now()
   emit(o.json, { event: 'started', device: camera.devicePath, label: camera.label, width, height, fps, format: camera.format, colorSpace: camera.colorSpace, isStreamOn: camera.stats().isStreamOn, isFpsSet: camera.stats().isFpsSet },
     `portseg vcam: sending a test pattern to ${camera.devicePath} ("${camera.label}") ${width}x${height} ${camera.format} @ ${fps} fps${seconds ? ` for ${seconds} s` : '; Ctrl+C stops'}`)
-  const buffer = new Uint8Array(width * height * 4)
+  let size = { width, height }
+  let buffer = new Uint8Array(width * height * 4)
   let counter = 0
   let timer: NodeJS.Timeout | undefined
   let failure: unknown
@@ -141,8 +151,12 @@ async function sendPattern(o: VcamOptions): Promise<void> {
       emit(o.json, { event: 'stalled', frames: counter }, `portseg vcam: stalled after ${counter} frames on purpose; the pacer keeps repeating the last one`)
       return
     }
+    if (switchSize && counter === switchSize.atFrame) {
+      size = { width: switchSize.width, height: switchSize.height }
+      buffer = new Uint8Array(size.width * size.height * 4)
+    }
     try {
-      await camera.writeAsync(drawTestPattern(width, height, counter, buffer))
+      await camera.writeAsync(drawTestPattern(size.width, size.height, counter, buffer))
     } catch (e) {
       failure = e
       timerDone()
@@ -279,6 +293,7 @@ export function registerVcam(program: Command): void {
     .option('--fps <n>', 'frame rate (default 30; the clip rate with --input)')
     .option('--seconds <n>', 'stop after this many seconds (default: until Ctrl+C)')
     .option('--stall-after <n>', 'with --pattern: stop feeding after n frames but keep the device open (the camera repeats the last frame)')
+    .option('--switch-size <n:WxH>', 'with --pattern: switch to another frame size after n frames (the camera reopens, or letterboxes while an app holds the old size)')
     .option('--device <path>', 'output device, e.g. /dev/video10 (default: the one labelled --label)')
     .option('--label <name>', 'card label of the device to use', 'PortSeg Camera')
     .option('--format <fourcc>', `pixel format: ${VCAM_FORMATS.join(' | ')}`, 'YUYV')
