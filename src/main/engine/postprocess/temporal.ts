@@ -179,6 +179,7 @@ export class TemporalFilter {
         for (let i = xs; i < xe; i++) {
           const a = alpha[i]!
           const d = prev[i]! - a
+          if (d === 0) continue // unchanged (most of a still scene): nothing to blend
           const k = (wc * lut[d < 0 ? -d : d]!) >> 8
           alpha[i] = a + ((k * d + 128) >> 8)
         }
