@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -136,5 +137,49 @@ describe('portseg models info', () => {
     const bad = await portseg(['models', 'info', 'nope'])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain('There is no model with id "nope".')
+  })
+})
+
+// `script` gives the CLI a real terminal, so the y/N prompt and the progress bar are exercised.
+const hasScript = existsSync('/usr/bin/script')
+
+describe.skipIf(!hasScript)('portseg models download on a terminal (via util-linux script)', () => {
+  function onTerminal(args: string[], answer: string, env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+    return new Promise((resolve) => {
+      const cmd = [process.execPath, CLI_PATH, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ')
+      const child = spawn('/usr/bin/script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, env: { ...process.env, PORTSEG_HOME: home, ...env } })
+      let output = ''
+      let answered = false
+      const onData = (d: Buffer): void => {
+        output += d.toString()
+        if (!answered && output.includes('[y/N]')) {
+          answered = true
+          child.stdin.write(answer + '\n')
+        }
+      }
+      child.stdout.on('data', onData)
+      child.stderr.on('data', onData)
+      const timer = setTimeout(() => child.kill(), 60_000)
+      child.on('close', (code) => {
+        clearTimeout(timer)
+        resolve({ code: code ?? 1, output })
+      })
+    })
+  }
+
+  it('asks before downloading; "n" changes nothing', async () => {
+    const before = server.requests.length
+    const r = await onTerminal(['models', 'download', 'rvm-mobilenetv3-fp16'], 'n', { PORTSEG_MODELS_BASE_URL: server.baseUrl })
+    expect(r.output).toContain('Accept the GPL-3.0 license? [y/N]')
+    expect(r.output).toContain('The GPL-3.0 license was not accepted; nothing was changed.')
+    expect(r.code).toBe(2)
+    expect(server.requests.length).toBe(before)
+  })
+
+  it('"y" downloads with a progress bar (and the wrong bytes are still refused)', async () => {
+    const r = await onTerminal(['models', 'download', 'rvm-mobilenetv3-fp16'], 'y', { PORTSEG_MODELS_BASE_URL: server.baseUrl })
+    expect(r.output).toMatch(/\[#{30}\] 100% 7\.2 MiB \/ 7\.2 MiB/)
+    expect(r.output).toContain('failed verification')
+    expect(r.code).toBe(2)
   })
 })

@@ -99,7 +99,7 @@ async function downloadLocked(opts: DownloadOptions, part: string, label: string
     }
   }
   const have = await fileSize(part)
-  const resumeHint = `Run the download again: it resumes from the ${formatBytes(have)} already saved in ${part}.`
+  const resumeHint = have > 0 ? `Run the download again: it resumes from the ${formatBytes(have)} already saved in ${part}.` : 'Run the download again.'
   if (lastError?.kind === 'stall') {
     throw new PortsegError('MODEL_DOWNLOAD_TIMEOUT', `Download of ${label} stalled: ${lastError.message}`, {
       hints: [resumeHint, 'Check your network connection or proxy.'],
