@@ -29,6 +29,8 @@ export function createMainWindow(paths: AppPaths, opts: { isPackaged: boolean; s
       webviewTag: false,
       navigateOnDragDrop: false,
       safeDialogs: true,
+      // middle-click must not open links in new windows (Electron security checklist)
+      disableBlinkFeatures: 'Auxclick',
       spellcheck: false,
       // the virtual camera must stay fed while the window is hidden or covered
       backgroundThrottling: false,
