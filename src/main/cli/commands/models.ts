@@ -33,6 +33,13 @@ export function registerModels(program: Command): void {
   const models = program
     .command('models')
     .description('List, download, import, verify and remove matting models.')
+    // `portseg models list | head` closes the pipe early: that is not an error.
+    .hook('preAction', () => {
+      process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(0)
+        throw e
+      })
+    })
     .addHelpText(
       'after',
       '\nFolders: models are kept under the user-data folder (PORTSEG_HOME overrides it);\n' +

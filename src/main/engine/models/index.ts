@@ -39,5 +39,6 @@ export {
   type VerifyResult,
 } from './store.js'
 
-/** The id used when nothing is chosen: a built-in model, so first launch needs no download. */
-export const DEFAULT_MODEL_ID = 'mediapipe-selfie-landscape'
+/** The id used when nothing is chosen: a built-in model, so first launch needs no download. One
+ *  definition, shared with the settings schema. */
+export { DEFAULT_MODEL_ID } from '../../../shared/settings.js'
