@@ -59,7 +59,7 @@ const build = new BuildSystem({
   out: path.join(dir, 'build'),
   config: 'Release',
   logLevel: 'warn',
-  cMakeOptions: vecReport ? { VCAM_VEC_REPORT: 'ON' } : {},
+  cMakeOptions: { VCAM_VEC_REPORT: vecReport ? 'ON' : 'OFF' },
   // two cores on CI; more on a developer's machine
   parallel: undefined,
 })

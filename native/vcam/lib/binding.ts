@@ -30,6 +30,8 @@ export interface RawOpenResult {
   deviceCaps: number
   fpsSet: boolean
   streamOn: boolean
+  /** The driver's buffer ring was trimmed to 4 before the first write (v4l2loopback 0.12 race; see device_linux.cc). */
+  buffersTrimmed: boolean
 }
 
 /** 0 = YUYV, 1 = NV12, 2 = I420 */

@@ -41,6 +41,8 @@ export interface VirtualCameraStats {
   /** The driver accepted the frame interval (S_PARM) and STREAMON(OUTPUT) at the last open. */
   isFpsSet: boolean
   isStreamOn: boolean
+  /** v4l2loopback's buffer ring was trimmed before the first write (driver race; see device_linux.cc). */
+  isRingTrimmed: boolean
   lastError?: string
 }
 
@@ -121,7 +123,7 @@ export class VirtualCamera {
   #timer: NodeJS.Timeout | undefined
   #nextTickMs = 0
   #errorListeners = new Set<VirtualCameraErrorListener>()
-  #stats: VirtualCameraStats = { framesSubmitted: 0, framesWritten: 0, framesRepeated: 0, framesDropped: 0, reopens: 0, sizeMode: 'exact', isFpsSet: false, isStreamOn: false }
+  #stats: VirtualCameraStats = { framesSubmitted: 0, framesWritten: 0, framesRepeated: 0, framesDropped: 0, reopens: 0, sizeMode: 'exact', isFpsSet: false, isStreamOn: false, isRingTrimmed: false }
 
   /** Use openVirtualCamera(); the constructor takes an already opened device. */
   private constructor(binding: VcamBinding, path: string, label: string, opened: Opened, width: number, height: number, fps: number, colorSpace: VcamColorSpace, isPaced: boolean) {
@@ -145,6 +147,7 @@ export class VirtualCamera {
   #noteOpened(opened: Opened): void {
     this.#stats.isFpsSet = opened.raw.fpsSet
     this.#stats.isStreamOn = opened.raw.streamOn
+    this.#stats.isRingTrimmed = opened.raw.buffersTrimmed
   }
 
   /** Opens the device and starts the pacer; the placeholder is on screen until the first write. */

@@ -203,6 +203,7 @@ napi_value Open(napi_env env, napi_callback_info info) {
   SetNumber(env, o, "deviceCaps", res.device_caps);
   SetBool(env, o, "fpsSet", res.fps_set);
   SetBool(env, o, "streamOn", res.stream_on);
+  SetBool(env, o, "buffersTrimmed", res.buffers_trimmed);
   return o;
 }
 

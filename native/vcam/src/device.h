@@ -41,6 +41,7 @@ struct OpenResult {
   uint32_t device_caps = 0;
   bool fps_set = false;     // S_PARM accepted
   bool stream_on = false;   // STREAMON(OUTPUT) accepted
+  bool buffers_trimmed = false;  // the driver's ring was trimmed to what consumers use (see .cc)
 };
 
 bool ListDevices(std::vector<DeviceInfo>* out, SysError* error);

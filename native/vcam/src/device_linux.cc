@@ -17,6 +17,9 @@ const bool kPlatformSupported = true;
 
 namespace {
 
+// Buffers a typical consumer asks for (Chromium: 4, v4l2-ctl --stream-mmap: 4).
+constexpr uint32_t kConsumerBuffers = 4;
+
 int Ioctl(int fd, unsigned long request, void* arg) {
   int r;
   do r = ioctl(fd, request, arg);
@@ -119,6 +122,19 @@ bool OpenOutput(const OpenRequest& req, OpenResult* out, SysError* error) {
   // device is left with neither capture nor output caps after we close (exclusive_caps=1).
   int type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
   out->stream_on = Ioctl(fd, VIDIOC_STREAMON, &type) == 0;
+
+  // v4l2loopback 0.12.x trims its buffer ring, without its lock, on the first consumer's
+  // REQBUFS with fewer buffers than max_buffers; a write() racing with that corrupts the
+  // driver's list and panics the kernel (seen with max_buffers=8 and a 4-buffer consumer,
+  // which is what Chromium requests). Trim it ourselves now, before our first write, while no
+  // consumer holds buffers (the device had no capture caps before we opened it).
+  if (!(out->device_caps & V4L2_CAP_VIDEO_CAPTURE)) {
+    v4l2_requestbuffers rb{};
+    rb.count = kConsumerBuffers;
+    rb.type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+    rb.memory = V4L2_MEMORY_MMAP;
+    out->buffers_trimmed = Ioctl(fd, VIDIOC_REQBUFS, &rb) == 0;
+  }
   out->fd = fd;
   return true;
 }

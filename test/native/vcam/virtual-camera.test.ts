@@ -2,8 +2,9 @@
 // device (busy, streaming, restart, stall, no module on a machine that had it) run in the VM:
 // test/e2e/vcam.test.ts.
 import { existsSync } from 'node:fs'
-import { describe, expect, it } from 'vitest'
-import { isVcamError, openVirtualCamera, type VirtualCameraOptions } from '../../../native/vcam/lib/index.js'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import { isVcamError, openVirtualCamera, type VirtualCamera, type VirtualCameraOptions } from '../../../native/vcam/lib/index.js'
+import type { FrameSink } from '../../../src/main/engine/ports.js'
 
 function openError(options: VirtualCameraOptions): { code: string; message: string; hints: readonly string[] } {
   try {
@@ -16,6 +17,12 @@ function openError(options: VirtualCameraOptions): { code: string; message: stri
 }
 
 const HAS_MODULE = existsSync('/sys/module/v4l2loopback')
+
+describe('VirtualCamera', () => {
+  it('is the engine\'s FrameSink (structurally; native/vcam does not import the engine)', () => {
+    expectTypeOf<VirtualCamera>().toMatchTypeOf<FrameSink>()
+  })
+})
 
 describe('openVirtualCamera: arguments', () => {
   it('rejects an odd width before touching any device', () => {

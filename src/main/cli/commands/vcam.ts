@@ -137,7 +137,7 @@ async function sendPattern(o: VcamOptions): Promise<void> {
   const camera = openCamera(o, width, height, fps)
   const stop = stopSignal(seconds)
   const started = performance.now()
-  emit(o.json, { event: 'started', device: camera.devicePath, label: camera.label, width, height, fps, format: camera.format, colorSpace: camera.colorSpace, isStreamOn: camera.stats().isStreamOn, isFpsSet: camera.stats().isFpsSet },
+  emit(o.json, { event: 'started', device: camera.devicePath, label: camera.label, width, height, fps, format: camera.format, colorSpace: camera.colorSpace, isStreamOn: camera.stats().isStreamOn, isFpsSet: camera.stats().isFpsSet, isRingTrimmed: camera.stats().isRingTrimmed },
     `portseg vcam: sending a test pattern to ${camera.devicePath} ("${camera.label}") ${width}x${height} ${camera.format} @ ${fps} fps${seconds ? ` for ${seconds} s` : '; Ctrl+C stops'}`)
   let size = { width, height }
   let buffer = new Uint8Array(width * height * 4)
