@@ -115,36 +115,7 @@ export class TemporalFilter {
       m.motion = new Float32Array(n)
     }
     maskCellLuma(frame, maskWidth, maskHeight, m.luma)
-    if (m.hasPrev) {
-      const n = maskWidth * maskHeight
-      for (let k = 0; k < n; k++) m.motion[k] = Math.abs(m.luma[k]! - m.prevLuma[k]!)
-      const lo = this.motionLow + 1 // smaller cells than apply()'s: a little more noise
-      const span = this.motionHigh - this.motionLow + 2
-      const wMax = this.strength
-      const lut = this.jumpLut
-      for (let y = 0; y < maskHeight; y++) {
-        const ya = Math.max(0, y - 1)
-        const yb = Math.min(maskHeight - 1, y + 1)
-        for (let x = 0; x < maskWidth; x++) {
-          const xa = Math.max(0, x - 1)
-          const xb = Math.min(maskWidth - 1, x + 1)
-          let mm = 0
-          for (let yy = ya; yy <= yb; yy++) {
-            for (let xx = xa; xx <= xb; xx++) {
-              const v = m.motion[yy * maskWidth + xx]!
-              if (v > mm) mm = v
-            }
-          }
-          const still = mm <= lo ? 1 : mm >= lo + span ? 0 : 1 - (mm - lo) / span
-          if (still === 0) continue
-          const k = y * maskWidth + x
-          const cur = mask[k]!
-          const d = m.prev[k]! - cur
-          const jump = lut[Math.min(255, Math.round(Math.abs(d) * 255))]! / 256
-          mask[k] = cur + wMax * still * jump * d
-        }
-      }
-    }
+    if (m.hasPrev) blendMask(mask, m.prev, m.luma, m.prevLuma, m.motion, maskWidth, maskHeight, this.motionLow + 1, this.motionHigh - this.motionLow + 2, this.strength, this.jumpLut)
     m.prev.set(mask)
     const t = m.prevLuma
     m.prevLuma = m.luma
@@ -258,25 +229,102 @@ export class TemporalFilter {
   }
 }
 
+const sampleCache = new Map<string, Int32Array>()
+
+/** Sample offsets at 1/4 and 3/4 of each cell along one axis, cached by size. */
+function cellSamples(cells: number, size: number): Int32Array {
+  const key = `${cells}/${size}`
+  let t = sampleCache.get(key)
+  if (!t) {
+    t = new Int32Array(2 * cells)
+    const s = size / cells
+    for (let i = 0; i < cells; i++) {
+      t[2 * i] = Math.min(size - 1, Math.floor((i + 0.25) * s))
+      t[2 * i + 1] = Math.min(size - 1, Math.floor((i + 0.75) * s))
+    }
+    if (sampleCache.size > 32) sampleCache.clear()
+    sampleCache.set(key, t)
+  }
+  return t
+}
+
 /** Mean luma (R+2G+B)/4 of each mask cell's footprint in the frame, from a 2x2 sample grid. */
 function maskCellLuma(frame: Frame, mw: number, mh: number, out: Float32Array): void {
   const { width: W, height: H, data } = frame
   const bpp = frame.format === 'RGBA' ? 4 : 3
-  const sx = W / mw
-  const sy = H / mh
+  const xs = cellSamples(mw, W)
+  const ys = cellSamples(mh, H)
   for (let j = 0; j < mh; j++) {
-    const y0 = Math.min(H - 1, Math.floor((j + 0.25) * sy))
-    const y1 = Math.min(H - 1, Math.floor((j + 0.75) * sy))
+    const r0 = ys[2 * j]! * W
+    const r1 = ys[2 * j + 1]! * W
     for (let i = 0; i < mw; i++) {
-      const x0 = Math.min(W - 1, Math.floor((i + 0.25) * sx))
-      const x1 = Math.min(W - 1, Math.floor((i + 0.75) * sx))
-      const a = (y0 * W + x0) * bpp
-      const b = (y0 * W + x1) * bpp
-      const c = (y1 * W + x0) * bpp
-      const d = (y1 * W + x1) * bpp
+      const x0 = xs[2 * i]!
+      const x1 = xs[2 * i + 1]!
+      const a = (r0 + x0) * bpp
+      const b = (r0 + x1) * bpp
+      const c = (r1 + x0) * bpp
+      const d = (r1 + x1) * bpp
       out[j * mw + i] =
         (data[a]! + 2 * data[a + 1]! + data[a + 2]! + data[b]! + 2 * data[b + 1]! + data[b + 2]! +
           data[c]! + 2 * data[c + 1]! + data[c + 2]! + data[d]! + 2 * data[d + 1]! + data[d + 2]!) * 0.0625
+    }
+  }
+}
+
+/**
+ * mask ← mask + w·(prev − mask) per mask pixel, w = strength × stillness (3x3-dilated luma motion)
+ * × jump factor. Thresholds are a little looser than apply()'s: mask cells are smaller, so noisier.
+ */
+function blendMask(
+  mask: Float32Array,
+  prev: Float32Array,
+  luma: Float32Array,
+  prevLuma: Float32Array,
+  motion: Float32Array,
+  mw: number,
+  mh: number,
+  lo: number,
+  span: number,
+  strength: number,
+  lut: Int32Array,
+): void {
+  const n = mw * mh
+  // motion, then its horizontal 3-max in place via a rolling window
+  for (let k = 0; k < n; k++) {
+    const d = luma[k]! - prevLuma[k]!
+    motion[k] = d < 0 ? -d : d
+  }
+  for (let y = 0; y < mh; y++) {
+    const row = y * mw
+    let left = 0
+    let mid = motion[row]!
+    for (let x = 0; x < mw; x++) {
+      const right = x + 1 < mw ? motion[row + x + 1]! : 0
+      const v = mid > left ? (mid > right ? mid : right) : left > right ? left : right
+      left = mid
+      mid = right
+      motion[row + x] = v
+    }
+  }
+  const invSpan = 1 / span
+  for (let y = 0; y < mh; y++) {
+    const row = y * mw
+    const up = y > 0 ? row - mw : row
+    const down = y + 1 < mh ? row + mw : row
+    for (let x = 0; x < mw; x++) {
+      let mm = motion[row + x]!
+      const a = motion[up + x]!
+      const b = motion[down + x]!
+      if (a > mm) mm = a
+      if (b > mm) mm = b
+      if (mm >= lo + span) continue // moving: keep the new mask as it is
+      const still = mm <= lo ? 1 : 1 - (mm - lo) * invSpan
+      const k = row + x
+      const cur = mask[k]!
+      const d = prev[k]! - cur
+      const ad = d < 0 ? -d : d
+      const jump = lut[ad >= 1 ? 255 : (ad * 255) | 0]! * 0.00390625
+      mask[k] = cur + strength * still * jump * d
     }
   }
 }
