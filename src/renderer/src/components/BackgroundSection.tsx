@@ -74,7 +74,7 @@ export function BackgroundSection({ settings, backgrounds, onChange, onAdd, onRe
       {bg.kind === 'color' && (
         <div className="field row">
           <label htmlFor={colorId}>Colour</label>
-          <input id={colorId} type="color" value={bg.color} onChange={(e) => onChange({ background: { color: e.currentTarget.value } })} data-testid="bg-color" />
+          <input id={colorId} type="color" value={bg.color} onChange={(e) => onChange({ background: { color: e.currentTarget.value } })} data-testid="bg-color-value" />
           {COLOR_PRESETS.map((c) => (
             <button key={c} type="button" className="swatch" style={{ background: c }} aria-label={`Colour ${c}`} aria-pressed={bg.color === c} onClick={() => onChange({ background: { color: c } })} />
           ))}

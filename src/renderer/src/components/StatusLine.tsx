@@ -29,10 +29,12 @@ export function StatusLine({ stats, mainStats, engine, vcam }: { stats: Pipeline
       data-latency-ms={stats?.latencyMs ?? ''}
       data-latency-p95-ms={stats?.latencyP95Ms ?? ''}
       data-inference-ms={inferenceMs ?? ''}
+      data-compose-ms={stats?.composeMs ?? ''}
     >
       <span className="state">{STATE_TEXT[stats?.state ?? 'starting']}</span>
       <span title="Fresh composited frames per second handed to the virtual camera">{stats ? `${stats.outputFps.toFixed(1)} fps` : '– fps'}</span>
       <span title="Model inference time">inference {fmt(inferenceMs, 'ms')}</span>
+      <span title="GPU compositing and read-back per frame">compose {fmt(stats?.composeMs, 'ms')}</span>
       <span title="Camera capture → frame handed to the virtual camera">latency {fmt(stats?.latencyMs, 'ms')}</span>
       <span title="Frames skipped at the camera or dropped by the engine's flow limiter">dropped {dropped}</span>
       <span title={vcam?.message ?? ''}>virtual camera: {vcam ? vcam.state.replace('-', ' ') : '–'}</span>

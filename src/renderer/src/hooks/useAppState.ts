@@ -82,8 +82,20 @@ export function useAppState(): [AppState, AppActions] {
       bridge.on('effects.toggled', (t) => setState((s) => (s.settings ? { ...s, settings: { ...s.settings, effectsEnabled: t.enabled } } : s))),
     ]
     void (async () => {
-      const [settings, engine, vcam] = await Promise.all([run(() => bridge.settings.get()), run(() => bridge.engine.status()), run(() => bridge.vcam.status())])
-      setState((s) => ({ ...s, settings: settings ?? s.settings, engine: engine ?? s.engine, vcam: vcam ?? s.vcam }))
+      const [settings, engine, vcam, notices] = await Promise.all([
+        run(() => bridge.settings.get()),
+        run(() => bridge.engine.status()),
+        run(() => bridge.vcam.status()),
+        run(() => bridge.notices.list()),
+      ])
+      setState((s) => ({
+        ...s,
+        settings: settings ?? s.settings,
+        engine: engine ?? s.engine,
+        vcam: vcam ?? s.vcam,
+        // notices raised before the window opened (e.g. a corrupt settings file that was replaced)
+        notices: [...(notices ?? []).filter((n) => !s.notices.some((x) => x.id === n.id)), ...s.notices],
+      }))
       await Promise.all([refreshModels(), refreshBackgrounds()])
     })()
     return () => offs.forEach((off) => off())
@@ -111,7 +123,11 @@ export function useAppState(): [AppState, AppActions] {
     refreshModels,
     refreshBackgrounds,
     setVcam: (vcam) => setState((s) => ({ ...s, vcam })),
-    dismiss: (id) => setState((s) => ({ ...s, notices: s.notices.filter((n) => n.id !== id) })),
+    dismiss: (id) => {
+      setState((s) => ({ ...s, notices: s.notices.filter((n) => n.id !== id) }))
+      // main keeps its notices until dismissed; ours (ui-…) live only here
+      if (!id.startsWith('ui-')) void bridge.notices.dismiss(id).catch(() => undefined)
+    },
     addError,
   }
   return [state, actions]

@@ -63,6 +63,9 @@ export class Compositor {
   #outW = 0
   #outH = 0
   #mirror = false
+  #previewW = 0
+  #previewH = 0
+  #isPreviewVisible = true
   readonly #scene = new Scene()
   readonly #camera = new OrthographicCamera(-1, 1, 1, -1, 0, 1)
   readonly #quad: Mesh
@@ -87,7 +90,7 @@ export class Compositor {
     this.renderer = new WebGLRenderer({ canvas, antialias: false, alpha: false, depth: false, stencil: false, powerPreference: 'high-performance' })
     this.renderer.autoClear = false
     // half-float levels keep the premultiplied weights precise; 8-bit where float targets are missing
-    this.#blurType = this.renderer.extensions.has('EXT_color_buffer_float') || this.renderer.extensions.has('EXT_color_buffer_half_float') ? HalfFloatType : UnsignedByteType
+    this.#blurType = new URLSearchParams(location.search).has('halfFloat') && (this.renderer.extensions.has('EXT_color_buffer_float') || this.renderer.extensions.has('EXT_color_buffer_half_float')) ? HalfFloatType : UnsignedByteType
     const material = (fragmentShader: string, uniforms: Record<string, { value: unknown }>): ShaderMaterial =>
       new ShaderMaterial({ vertexShader: FULLSCREEN_VERT, fragmentShader, uniforms, depthTest: false, depthWrite: false })
     this.#blank = new DataTexture(new Uint8Array([0, 0, 0, 255]), 1, 1, RGBAFormat)
@@ -148,7 +151,21 @@ export class Compositor {
       h = Math.max(1, Math.round(h / 2))
     }
     this.#output = this.#target(width, height, UnsignedByteType)
-    this.renderer.setSize(width, height, false)
+    this.setPreviewSize(this.#previewW || width, this.#previewH || height)
+  }
+
+  /** The preview canvas's pixel size (its on-screen size), independent of the output size. */
+  setPreviewSize(width: number, height: number): void {
+    // never more pixels than the output has: the preview shows the output
+    const scale = Math.min(1, this.#outW / Math.max(1, width), this.#outH / Math.max(1, height))
+    this.#previewW = Math.max(2, Math.round(width * scale))
+    this.#previewH = Math.max(2, Math.round(height * scale))
+    this.renderer.setSize(this.#previewW, this.#previewH, false)
+  }
+
+  /** A hidden window (closed to the tray) skips the preview; the output keeps going. */
+  setPreviewVisible(isVisible: boolean): void {
+    this.#isPreviewVisible = isVisible
   }
 
   setMirror(isMirrored: boolean): void {
@@ -226,6 +243,7 @@ export class Compositor {
     u.uCamXform!.value = camXform
     this.#pass(this.#composite, this.#output)
 
+    if (!this.#isPreviewVisible) return
     this.#blit.uniforms.tSrc!.value = this.#output!.texture
     this.#blit.uniforms.uMirror!.value = this.#mirror
     this.#pass(this.#blit, null)

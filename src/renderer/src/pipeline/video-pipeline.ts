@@ -18,6 +18,10 @@ export const MAX_IN_FLIGHT = 2
 /** How long the last good composite may stand in for fresh ones before the privacy frame. */
 export const STALE_MS = 1000
 const RING_SIZE = MAX_IN_FLIGHT + 3
+/** The status says 'holding' once the last composite is this old (a slow engine, not a stall). */
+const HOLDING_AFTER_MS = 250
+/** How often an unchanged fallback frame is re-sent so main knows the window is alive. */
+const KEEPALIVE_MS = 1000
 const STATS_WINDOW_MS = 2000
 
 export type PipelineState = 'starting' | 'live' | 'holding' | 'privacy' | 'passthrough' | 'no-camera'
@@ -35,6 +39,8 @@ export interface PipelineStats {
   latencyMs: number | null
   latencyP95Ms: number | null
   inferenceMs: number | null
+  /** GPU composite + read-back of one output frame, mean over the last 2 s, ms */
+  composeMs: number | null
   /** camera frames not sent because MAX_IN_FLIGHT were already waiting */
   skippedAtSource: number
   /** frames main answered with matte-missing (flow limiter drops, failures) */
@@ -59,9 +65,10 @@ interface RingEntry {
 
 interface Sample {
   atMs: number
-  kind: 'cam' | 'composite' | 'out'
+  kind: 'cam' | 'composite' | 'out' | 'privacy'
   latencyMs?: number
   inferenceMs?: number
+  composeMs?: number
 }
 
 /** Wall-clock µs; main stamps the same clock, so latency can be measured on either side. */
@@ -72,6 +79,8 @@ export function nowMicros(): number {
 export class VideoPipeline {
   readonly #bridge: Pick<PortsegBridge, 'frames'>
   readonly #compositor: Compositor
+  readonly #canvas: HTMLCanvasElement
+  #resizeObserver: ResizeObserver | null = null
   readonly #reader = new FrameReader()
   readonly #onStats: (s: PipelineStats) => void
   readonly #onCameraChange: (cam: { deviceId: string | null; label: string } | null, error: string | null) => void
@@ -84,7 +93,7 @@ export class VideoPipeline {
   #pool: CameraTexture[] = []
   #latest: RingEntry | null = null
   readonly #inFlight = new Set<number>()
-  #fresh: { seq: number; captureTimeUs: number } | null = null
+  #privacy: { data: Uint8Array; captureTimeUs: number } | null = null
   #lastGood: { data: Uint8Array; seq: number; captureTimeUs: number; atMs: number } | null = null
   #lastSendMs = 0
   #isEngineDown = false
@@ -111,6 +120,7 @@ export class VideoPipeline {
     },
   ) {
     this.#bridge = bridge
+    this.#canvas = canvas
     this.#compositor = new Compositor(canvas, 1280, 720)
     this.#onStats = hooks.onStats
     this.#onCameraChange = hooks.onCameraChange ?? (() => undefined)
@@ -121,6 +131,9 @@ export class VideoPipeline {
     this.#port.onmessage = (e: MessageEvent) => this.#onPortMessage(e.data)
     this.#port.start()
     this.#statsTimer = setInterval(() => this.#onStats(this.stats()), 500)
+    this.#resizeObserver = new ResizeObserver(() => this.#fitPreview())
+    this.#resizeObserver.observe(this.#canvas)
+    document.addEventListener('visibilitychange', this.#onVisibility)
     navigator.mediaDevices?.addEventListener?.('devicechange', this.#onDeviceChange)
     await this.apply(settings)
   }
@@ -131,6 +144,7 @@ export class VideoPipeline {
     this.#settings = settings
     const out = outputModeSize(settings.output)
     this.#compositor.setOutputSize(out.width, out.height)
+    this.#fitPreview()
     this.#compositor.setMirror(settings.mirrorPreview)
     if (!prev || prev.output !== settings.output) this.#restartOutputClock(out.fps)
     const key = `${settings.camera.deviceId ?? ''}|${out.width}x${out.height}@${out.fps}`
@@ -190,6 +204,7 @@ export class VideoPipeline {
     const count = (k: Sample['kind']): number => this.#samples.filter((s) => s.kind === k).length
     const lat = this.#samples.flatMap((s) => (s.latencyMs === undefined ? [] : [s.latencyMs])).sort((a, b) => a - b)
     const inf = this.#samples.flatMap((s) => (s.inferenceMs === undefined ? [] : [s.inferenceMs]))
+    const comp = this.#samples.flatMap((s) => (s.composeMs === undefined ? [] : [s.composeMs]))
     const video = this.#camera?.video
     return {
       state: this.#state,
@@ -201,6 +216,7 @@ export class VideoPipeline {
       latencyMs: lat.length ? round1(lat.reduce((a, b) => a + b, 0) / lat.length) : null,
       latencyP95Ms: lat.length ? round1(lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.95))]!) : null,
       inferenceMs: inf.length ? round1(inf.reduce((a, b) => a + b, 0) / inf.length) : null,
+      composeMs: comp.length ? round1(comp.reduce((a, b) => a + b, 0) / comp.length) : null,
       ...this.#counters,
       problem: this.#cameraError ?? (this.#state === 'privacy' ? (this.#engineProblem ?? 'No fresh matte: the output is blurred for privacy.') : this.#backgroundError),
     }
@@ -210,6 +226,8 @@ export class VideoPipeline {
     if (this.#isStopped) return
     this.#isStopped = true
     navigator.mediaDevices?.removeEventListener?.('devicechange', this.#onDeviceChange)
+    document.removeEventListener('visibilitychange', this.#onVisibility)
+    this.#resizeObserver?.disconnect()
     if (this.#outputTimer) clearInterval(this.#outputTimer)
     if (this.#statsTimer) clearInterval(this.#statsTimer)
     this.#cancelFrameCallback()
@@ -218,6 +236,15 @@ export class VideoPipeline {
     this.#port?.close()
     for (const s of this.#pool) s.texture.dispose()
     this.#compositor.dispose()
+  }
+
+  readonly #onVisibility = (): void => this.#compositor.setPreviewVisible(document.visibilityState !== 'hidden')
+
+  #fitPreview(): void {
+    const out = this.#compositor
+    const dpr = window.devicePixelRatio || 1
+    const w = Math.max(2, Math.round(this.#canvas.clientWidth * dpr))
+    this.#compositor.setPreviewSize(w, Math.round((w * out.outputHeight) / Math.max(1, out.outputWidth)))
   }
 
   // ---- camera ------------------------------------------------------------------------
@@ -397,6 +424,7 @@ export class VideoPipeline {
 
   #compose(seq: number, entry: RingEntry, matte: MatteMessage | null, mode: CompositeMode): void {
     const settings = this.#settings!
+    const t0 = performance.now()
     this.#compositor.render(
       entry.slot,
       matte
@@ -409,9 +437,15 @@ export class VideoPipeline {
         : null,
       paramsFor(settings, mode),
     )
-    this.#fresh = { seq, captureTimeUs: entry.captureTimeUs }
-    // hand fresh frames over at once (lowest latency); the output clock fills the gaps
-    this.#sendFresh()
+    // hand fresh frames over at once (lowest latency); the output clock only fills the gaps
+    if (!this.#port) return
+    const data = this.#compositor.readOutput()
+    const atMs = performance.now()
+    this.#lastGood = { data: data.slice(), seq, captureTimeUs: entry.captureTimeUs, atMs }
+    this.#privacy = null
+    this.#post(seq, entry.captureTimeUs, data, false)
+    this.#samples.push({ atMs, kind: 'out', latencyMs: (nowMicros() - entry.captureTimeUs) / 1000, composeMs: atMs - t0 })
+    this.#state = mode === 'passthrough' ? 'passthrough' : 'live'
   }
 
   // ---- output ------------------------------------------------------------------------
@@ -424,37 +458,39 @@ export class VideoPipeline {
     }, intervalMs)
   }
 
-  #sendFresh(): void {
-    const fresh = this.#fresh
-    if (!fresh || !this.#port) return
-    this.#fresh = null
-    const data = this.#compositor.readOutput()
-    const isPassthrough = this.#state === 'passthrough'
-    this.#lastGood = { data: data.slice(), seq: fresh.seq, captureTimeUs: fresh.captureTimeUs, atMs: performance.now() }
-    this.#post(fresh.seq, fresh.captureTimeUs, data, false)
-    this.#samples.push({ atMs: performance.now(), kind: 'out', latencyMs: (nowMicros() - fresh.captureTimeUs) / 1000 })
-    if (!isPassthrough) this.#state = 'live'
-  }
-
-  /** No fresh frame this tick: the last good composite while it is recent, else the privacy frame. */
+  /**
+   * No fresh frame this tick. The virtual camera repeats the last frame it got by itself, so a
+   * recent good composite is only re-sent as a keep-alive; once it is stale (or the engine is
+   * down) the privacy frame replaces it, re-rendered when the camera has a new frame.
+   */
   #sendFallback(): void {
     const settings = this.#settings
     if (!settings || !this.#port) return
     const mode = compositeMode(settings, this.#compositor.hasBackgroundSource)
+    const now = performance.now()
+    const isKeepAliveDue = now - this.#lastSendMs >= KEEPALIVE_MS
     const good = this.#lastGood
-    const isRecent = good !== null && performance.now() - good.atMs < STALE_MS
-    if (good && (mode === 'passthrough' || (isRecent && !this.#isEngineDown))) {
-      if (mode !== 'passthrough') this.#state = 'holding'
-      this.#post(good.seq, good.captureTimeUs, good.data.slice(), true)
-      this.#counters.fallbackFrames++
+    const ageMs = good === null ? Infinity : now - good.atMs
+    if (good && (mode === 'passthrough' || (ageMs < STALE_MS && !this.#isEngineDown))) {
+      if (mode !== 'passthrough' && ageMs > HOLDING_AFTER_MS) this.#state = 'holding'
+      if (isKeepAliveDue) {
+        this.#post(good.seq, good.captureTimeUs, good.data.slice(), true)
+        this.#counters.fallbackFrames++
+      }
       return
     }
     const latest = this.#latest
     if (!latest || mode === 'passthrough') return
     this.#state = 'privacy'
     this.#lastGood = null
-    this.#compositor.render(latest.slot, null, paramsFor(settings, 'privacy'))
-    this.#post(this.#seq, latest.captureTimeUs, this.#compositor.readOutput(), true)
+    // the whole frame blurred, re-rendered only when the camera has a new frame
+    if (this.#privacy?.captureTimeUs !== latest.captureTimeUs) {
+      const t0 = performance.now()
+      this.#compositor.render(latest.slot, null, paramsFor(settings, 'privacy'))
+      this.#privacy = { data: this.#compositor.readOutput(), captureTimeUs: latest.captureTimeUs }
+      this.#samples.push({ atMs: performance.now(), kind: 'privacy', composeMs: performance.now() - t0 })
+    } else if (!isKeepAliveDue) return
+    this.#post(this.#seq, latest.captureTimeUs, this.#privacy.data.slice(), true)
     this.#counters.fallbackFrames++
   }
 
