@@ -296,9 +296,11 @@ class SegmentationStepper implements Stepper {
     const result = out[this.#io.outputName]!
     const mask = this.#personMask(result)
     if (reset !== null) this.#temporal?.reset()
-    let alpha = refineAlpha(mask, this.#io.width, this.#io.height, frame, { guided: this.#guided })
+    // Temporal smoothing on the low-res mask (~25x fewer pixels than the alpha at 720p); the guided
+    // upsampling that follows snaps edges to the current frame.
+    this.#temporal?.applyToMask(mask, this.#io.width, this.#io.height, frame)
+    const alpha = refineAlpha(mask, this.#io.width, this.#io.height, frame, { guided: this.#guided })
     result.dispose()
-    if (this.#temporal) alpha = this.#temporal.apply(alpha, frame)
     const t3 = performance.now()
     const matte: Matte = {
       seq: frame.seq,
