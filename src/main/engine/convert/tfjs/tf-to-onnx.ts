@@ -178,8 +178,10 @@ export class TfToOnnx {
     'SpaceToBatchND', 'BatchToSpaceND', 'Split', 'SplitV', 'BroadcastTo', 'ConcatV2', 'Slice',
   ])
 
+  private readonly reachable = new Set<string>()
+
   private checkOps(roots: Ref[]): void {
-    const seen = new Set<string>()
+    const seen = this.reachable
     const stack = roots.map((r) => r.node)
     while (stack.length) {
       const name = stack.pop()!
@@ -439,14 +441,9 @@ export class TfToOnnx {
     merges.forEach((m, i) => this.set(m, results[i]!))
   }
 
-  private liveMemo: Set<string> | undefined
+  /** A Merge the outputs need through data edges (control-only ones like "branch_executed" are not). */
   private isLiveMerge(m: TfNodeDef): boolean {
-    if (!this.liveMemo) {
-      // Live = reachable from a data edge of a node other than Merge-only chains: approximated by
-      // data consumers existing at all (control-only Merges like "branch_executed" have none).
-      this.liveMemo = new Set([...this.consumers.keys()])
-    }
-    return this.liveMemo.has(m.name)
+    return this.reachable.has(m.name)
   }
 
   private elemType(kind: Kind): number {
