@@ -19,6 +19,9 @@ export class GuidedScratch {
   /** runs of output columns: [start, end, flat value] triplets for the current node-row pair */
   runs = new Int32Array(0)
   runCount = 0
+  /** first output column per node column, for the axis map it was built from */
+  xStart = new Int32Array(0)
+  xStartFor: Int32Array | null = null
   /** four widened coefficient rows (ar, ag, ab, b) for the two node rows in use */
   rowsA: Float32Array[] = []
   rowsB: Float32Array[] = []
@@ -34,6 +37,10 @@ export class GuidedScratch {
     }
     if (this.colSum.length < lowW) this.colSum = new Float32Array(lowW)
     if (this.cellX0.length < lowW + 1) this.cellX0 = new Int32Array(lowW + 1)
+    if (this.xStart.length < lowW) {
+      this.xStart = new Int32Array(lowW)
+      this.xStartFor = null
+    }
     if (width !== this.width) {
       this.runs = new Int32Array(3 * width + 3)
       this.rowsA = Array.from({ length: 4 }, () => new Float32Array(width))
@@ -428,14 +435,27 @@ function applyCoefficients(
   }
 }
 
-/** Groups output columns into runs that are flat (0/255) or need computing. */
+/**
+ * Groups output columns into runs that are flat (0/255) or need computing, walking node columns
+ * (mw of them) rather than output columns: node pair i covers x in [xStart[i], xStart[i+1]).
+ */
 function buildRuns(flat: Uint8Array, mxi0: Int32Array, W: number, s: GuidedScratch): void {
+  const xStart = s.xStart
+  if (s.xStartFor !== mxi0) {
+    // first output column of each node pair (-1 where no column maps to it)
+    xStart.fill(-1)
+    for (let x = W - 1; x >= 0; x--) xStart[mxi0[x]!] = x
+    s.xStartFor = mxi0
+  }
   const runs = s.runs
   let n = 0
   let start = 0
   let cur = flat[mxi0[0]!]!
-  for (let x = 1; x < W; x++) {
-    const f = flat[mxi0[x]!]!
+  const last = mxi0[W - 1]!
+  for (let i = mxi0[0]! + 1; i <= last; i++) {
+    const x = xStart[i]!
+    if (x < 0) continue
+    const f = flat[i]!
     if (f !== cur) {
       runs[n++] = start
       runs[n++] = x
