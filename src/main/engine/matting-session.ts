@@ -151,6 +151,17 @@ export class MattingSession {
   }
 }
 
+/** Per frame size: the src input and the pha/fgr outputs, which onnxruntime writes in place every frame. */
+interface RvmBuffers {
+  width: number
+  height: number
+  src: Float32Array | Uint16Array
+  srcTensor: ort.Tensor
+  pha: Float32Array | Uint16Array
+  fgr: Float32Array | Uint16Array | null
+  fetches: Record<string, ort.Tensor | null>
+}
+
 class RecurrentStepper implements Stepper {
   readonly #session: ort.InferenceSession
   readonly #io: RecurrentMattingInterface
@@ -158,11 +169,11 @@ class RecurrentStepper implements Stepper {
   readonly #zero: ort.Tensor
   readonly #ratioData = new Float32Array(1)
   readonly #ratioTensor: ort.Tensor
-  readonly #fetches: string[]
+  readonly #hasForeground: boolean
   #setting: DownsampleRatio
   #ratio: number | null = null
   #state: ort.Tensor[] | null = null
-  #src: { width: number; height: number; data: Float32Array | Uint16Array; tensor: ort.Tensor } | null = null
+  #buffers: RvmBuffers | null = null
 
   constructor(session: ort.InferenceSession, io: RecurrentMattingInterface, ratio: DownsampleRatio, foreground: boolean) {
     this.#session = session
@@ -172,8 +183,28 @@ class RecurrentStepper implements Stepper {
     // RVM's documented initial state: a [1,1,1,1] zero tensor per ConvGRU (broadcast by the model).
     this.#zero = this.#isHalf ? new ort.Tensor('float16', new Uint16Array(1), [1, 1, 1, 1]) : new ort.Tensor('float32', new Float32Array(1), [1, 1, 1, 1])
     this.#ratioTensor = new ort.Tensor('float32', this.#ratioData, [1])
-    const o = io.outputNames
-    this.#fetches = [o.pha, o.r1o, o.r2o, o.r3o, o.r4o, ...(foreground ? [o.fgr] : [])]
+    this.#hasForeground = foreground
+  }
+
+  #tensor(data: Float32Array | Uint16Array, dims: number[]): ort.Tensor {
+    return data instanceof Uint16Array ? new ort.Tensor('float16', data, dims) : new ort.Tensor('float32', data, dims)
+  }
+
+  #buffersFor(width: number, height: number): RvmBuffers {
+    const b = this.#buffers
+    if (b && b.width === width && b.height === height) return b
+    const n = width * height
+    const alloc = (len: number): Float32Array | Uint16Array => (this.#isHalf ? new Uint16Array(len) : new Float32Array(len))
+    const src = alloc(3 * n)
+    const pha = alloc(n)
+    const fgr = this.#hasForeground ? alloc(3 * n) : null
+    const o = this.#io.outputNames
+    // Pre-allocated outputs: onnxruntime writes pha/fgr into our buffers (no per-frame allocation);
+    // the states (null) are allocated by onnxruntime because they come back in as inputs.
+    const fetches: Record<string, ort.Tensor | null> = { [o.pha]: this.#tensor(pha, [1, 1, height, width]), [o.r1o]: null, [o.r2o]: null, [o.r3o]: null, [o.r4o]: null }
+    if (fgr) fetches[o.fgr] = this.#tensor(fgr, [1, 3, height, width])
+    this.#buffers = { width, height, src, srcTensor: this.#tensor(src, [1, 3, height, width]), pha, fgr, fetches }
+    return this.#buffers
   }
 
   get ratio(): number | null {
@@ -189,14 +220,9 @@ class RecurrentStepper implements Stepper {
   async run(frame: Frame, reset: ResetReason | null): Promise<Matte> {
     const t0 = performance.now()
     const { width, height } = frame
-    let src = this.#src
-    if (!src || src.width !== width || src.height !== height) {
-      const data = this.#isHalf ? new Uint16Array(3 * width * height) : new Float32Array(3 * width * height)
-      const tensor = this.#isHalf ? new ort.Tensor('float16', data as Uint16Array, [1, 3, height, width]) : new ort.Tensor('float32', data as Float32Array, [1, 3, height, width])
-      src = this.#src = { width, height, data, tensor }
-    }
-    if (this.#isHalf) frameToPlanarF16(frame, src.data as Uint16Array)
-    else frameToPlanarF32(frame, src.data as Float32Array)
+    const buf = this.#buffersFor(width, height)
+    if (buf.src instanceof Uint16Array) frameToPlanarF16(frame, buf.src)
+    else frameToPlanarF32(frame, buf.src)
     const ratio = resolveDownsampleRatio(this.#setting, width, height)
     if (reset !== null || this.#state === null) this.#dropState()
     this.#ratio = ratio
@@ -204,7 +230,7 @@ class RecurrentStepper implements Stepper {
     const state = this.#state
     const n = this.#io.inputNames
     const feeds: Record<string, ort.Tensor> = {
-      [n.src]: src.tensor,
+      [n.src]: buf.srcTensor,
       [n.r1i]: state?.[0] ?? this.#zero,
       [n.r2i]: state?.[1] ?? this.#zero,
       [n.r3i]: state?.[2] ?? this.#zero,
@@ -212,7 +238,7 @@ class RecurrentStepper implements Stepper {
       [n.downsampleRatio]: this.#ratioTensor,
     }
     const t1 = performance.now()
-    const out = await this.#session.run(feeds, this.#fetches)
+    const out = await this.#session.run(feeds, buf.fetches)
     const t2 = performance.now()
     const o = this.#io.outputNames
     this.#dropState()
@@ -223,15 +249,12 @@ class RecurrentStepper implements Stepper {
       throw new PortsegError('ENGINE_INFERENCE_FAILED', `The model returned pha [${pha.dims.join(',')}] for a ${width}x${height} frame (expected [1,1,${height},${width}]).`)
     }
     const alpha = new Uint8Array(n2)
-    if (this.#isHalf) halfToAlpha(pha.data as Uint16Array, alpha)
-    else floatToAlpha(pha.data as Float32Array, alpha)
-    pha.dispose()
+    if (buf.pha instanceof Uint16Array) halfToAlpha(buf.pha, alpha)
+    else floatToAlpha(buf.pha, alpha)
     let foreground: Uint8Array | undefined
-    const fgr = out[o.fgr]
-    if (fgr) {
+    if (buf.fgr) {
       foreground = new Uint8Array(n2 * 3)
-      planarToRgb(fgr.data as Float32Array | Uint16Array, foreground)
-      fgr.dispose()
+      planarToRgb(buf.fgr, foreground)
     }
     const t3 = performance.now()
     const matte: Matte = {
@@ -264,6 +287,13 @@ class SegmentationStepper implements Stepper {
   readonly #io: SegmentationInterface
   readonly #resampler: SegmentationResampler
   readonly #inputTensor: ort.Tensor
+  readonly #maskWidth: number
+  readonly #maskHeight: number
+  readonly #channels: number
+  /** The model's output, written in place by onnxruntime every frame. */
+  readonly #output: Float32Array
+  readonly #fetches: Record<string, ort.Tensor>
+  /** Person plane for NHWC two-channel outputs (interleaved), otherwise unused. */
   readonly #mask: Float32Array
   readonly #guided: boolean
   readonly #temporal: TemporalFilter | null
@@ -274,7 +304,14 @@ class SegmentationStepper implements Stepper {
     this.#resampler = new SegmentationResampler(io)
     const dims = io.layout === 'NHWC' ? [1, io.height, io.width, 3] : [1, 3, io.height, io.width]
     this.#inputTensor = new ort.Tensor('float32', this.#resampler.input, dims)
-    this.#mask = new Float32Array(io.width * io.height)
+    this.#maskWidth = io.maskWidth ?? io.width
+    this.#maskHeight = io.maskHeight ?? io.height
+    this.#channels = io.output === 'softmax2' ? 2 : 1
+    const plane = this.#maskWidth * this.#maskHeight
+    this.#output = new Float32Array(plane * this.#channels)
+    const outDims = io.layout === 'NHWC' ? [1, this.#maskHeight, this.#maskWidth, this.#channels] : [1, this.#channels, this.#maskHeight, this.#maskWidth]
+    this.#fetches = { [io.outputName]: new ort.Tensor('float32', this.#output, outDims) }
+    this.#mask = new Float32Array(plane)
     this.#guided = refine.guidedFilter ?? true
     this.#temporal = refine.temporal === false ? null : new TemporalFilter()
   }
@@ -291,16 +328,16 @@ class SegmentationStepper implements Stepper {
     const t0 = performance.now()
     this.#resampler.run(frame)
     const t1 = performance.now()
-    const out = await this.#session.run({ [this.#io.inputName]: this.#inputTensor }, [this.#io.outputName])
+    await this.#session.run({ [this.#io.inputName]: this.#inputTensor }, this.#fetches)
     const t2 = performance.now()
-    const result = out[this.#io.outputName]!
-    const mask = this.#personMask(result)
+    const mask = this.#personMask()
+    const mw = this.#maskWidth
+    const mh = this.#maskHeight
     if (reset !== null) this.#temporal?.reset()
     // Temporal smoothing on the low-res mask (~25x fewer pixels than the alpha at 720p); the guided
     // upsampling that follows snaps edges to the current frame.
-    this.#temporal?.applyToMask(mask, this.#io.width, this.#io.height, frame)
-    const alpha = refineAlpha(mask, this.#io.width, this.#io.height, frame, { guided: this.#guided })
-    result.dispose()
+    this.#temporal?.applyToMask(mask, mw, mh, frame)
+    const alpha = refineAlpha(mask, mw, mh, frame, { guided: this.#guided })
     const t3 = performance.now()
     const matte: Matte = {
       seq: frame.seq,
@@ -315,13 +352,10 @@ class SegmentationStepper implements Stepper {
   }
 
   /** The person-probability plane, without copying when the layout allows it. */
-  #personMask(t: ort.Tensor): Float32Array {
-    const data = t.data as Float32Array
-    const plane = this.#io.width * this.#io.height
-    if (data.length < plane * (this.#io.output === 'softmax2' ? 2 : 1)) {
-      throw new PortsegError('ENGINE_INFERENCE_FAILED', `The model returned ${this.#io.outputName} [${t.dims.join(',')}] (expected ${plane} values per channel).`)
-    }
-    if (this.#io.output === 'probability') return data.length === plane ? data : data.subarray(0, plane)
+  #personMask(): Float32Array {
+    const data = this.#output
+    const plane = this.#maskWidth * this.#maskHeight
+    if (this.#channels === 1) return data
     if (this.#io.layout === 'NCHW') return data.subarray(plane, 2 * plane)
     const m = this.#mask
     for (let i = 0; i < plane; i++) m[i] = data[2 * i + 1]!

@@ -174,7 +174,9 @@ function detectSegmentation(inputs: TensorIO[], outputs: TensorIO[], problems: s
     const ch = layout === 'NHWC' ? out.shape[3] : out.shape[1]
     if (ch !== 1 && ch !== 2) continue
     const output = ch === 1 ? 'probability' : 'softmax2'
-    return {
+    const outH = fixedDim(layout === 'NHWC' ? out.shape[1] : out.shape[2])
+    const outW = fixedDim(layout === 'NHWC' ? out.shape[2] : out.shape[3])
+    const seg: SegmentationInterface = {
       kind: 'segmentation',
       layout,
       width,
@@ -185,6 +187,11 @@ function detectSegmentation(inputs: TensorIO[], outputs: TensorIO[], problems: s
       inputName: input.name,
       outputName: out.name,
     }
+    if (outW !== null && outH !== null && (outW !== width || outH !== height)) {
+      seg.maskWidth = outW
+      seg.maskHeight = outH
+    }
+    return seg
   }
   problems.push(`segmentation input ${input.name}, but no output is a float32 rank-4 mask with 1 or 2 channels`)
   return null

@@ -99,6 +99,9 @@ export interface SegmentationInterface {
   /** Fixed network input size. */
   width: number
   height: number
+  /** Size of the output mask when the model fixes it and it differs from the input; else the input size. */
+  maskWidth?: number
+  maskHeight?: number
   /** 'rgb01': RGB 0..1 stretched (MediaPipe). 'sinet': BGR, (x-mean)/(std*255). */
   preprocess: 'rgb01' | 'sinet'
   /** Output already a probability (sigmoid) or a 2-channel softmax whose channel 1 is person. */

@@ -77,6 +77,16 @@ describe('detectModelInterface on real models', () => {
   })
 })
 
+describe('detectInterface on segmentation variants', () => {
+  it('records a fixed output mask size that differs from the input size', () => {
+    const iface = detectInterface([{ name: 'x', type: 'float32', shape: [1, 256, 256, 3] }], [{ name: 'y', type: 'float32', shape: [1, 128, 128, 1] }])
+    expect(iface).toMatchObject({ kind: 'segmentation', width: 256, height: 256, maskWidth: 128, maskHeight: 128 })
+    const same = detectInterface([{ name: 'x', type: 'float32', shape: [1, 3, 320, 320] }], [{ name: 'y', type: 'float32', shape: [1, 1, 320, 320] }])
+    expect(same).toMatchObject({ layout: 'NCHW', preprocess: 'rgb01', output: 'probability' })
+    expect(same).not.toHaveProperty('maskWidth')
+  })
+})
+
 describe('detectInterface refuses other interfaces', () => {
   it('a classifier (image in, 1000 logits out) gets MODEL_INTERFACE_UNSUPPORTED listing what it found', () => {
     const g = {
