@@ -568,8 +568,8 @@ export function guidedUpsampleLuma(
     A[k] = a
     B[k] = mp - a * mi
   }
-  boxMean(A, A, tmp, cs, mw, mh, r, inv)
-  boxMean(B, B, tmp, cs, mw, mh, r, inv)
+  // No second box over a and b here (unlike the colour path): bilinear upsampling already
+  // smooths them, and on the P3M set skipping it scored better (MAD 8.51 vs 8.60) and costs less.
   // output bytes: 255·(a·(L/255) + b) = a·L + 255·b, with L = (R+2G+B)/4 in 0..255
   for (let k = 0; k < n; k++) B[k] = B[k]! * 255
   applyLuma(A, B, mw, mh, data, bpp, W, H, out, s)
