@@ -9,7 +9,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HAS_CHROMIUM, RESULTS_DIR, startAppHarness, type AppHarness, type RecordedOutput } from '../support/browser.js'
 import { HAS_SHARED, sharedFile } from '../support/paths.js'
-import { count, decodePng, flipX, hfEnergy, meanAbsDiff, meanDiffFromColor, region, resizeRgba, savePng, type Rgba } from './pixels.js'
+import { count, decodePng, detailEnergy, flipX, hfEnergy, meanAbsDiff, meanDiffFromColor, region, resizeRgba, savePng, type Rgba } from './pixels.js'
 
 const canRun = HAS_CHROMIUM && HAS_SHARED
 if (!HAS_CHROMIUM) console.warn('test/renderer: skipped: /usr/bin/chromium is missing (scripts/test.sh installs it with apt: chromium).')
@@ -109,10 +109,11 @@ describe.skipIf(!canRun)('settings window + real engine in Chromium (640x360 cli
     for (const strength of [0, 30, 60, 100]) {
       const t = await setRange('blur-strength', strength)
       const [a] = await freshOutputs(t + 300_000, 1)
-      hf.push(hfEnergy(a!.out, a!.background))
+      hf.push(detailEnergy(a!.out, a!.background))
       if (strength === 100) await savePng(a!.out, path.join(RESULTS_DIR, 'output-blur-100.png'))
     }
-    console.log(`background HF by strength 0/30/60/100: ${hf.map((x) => x.toFixed(2)).join(' / ')}`)
+    const cams = await freshOutputs(app.nowUs(), 1)
+    console.log(`background detail (r=8) camera ${detailEnergy(cams[0]!.cam, cams[0]!.background).toFixed(2)}, by strength 0/30/60/100: ${hf.map((x) => x.toFixed(2)).join(' / ')}`)
     for (let i = 1; i < hf.length; i++) expect(hf[i]!).toBeLessThan(hf[i - 1]!)
   })
 
@@ -137,10 +138,13 @@ describe.skipIf(!canRun)('settings window + real engine in Chromium (640x360 cli
     // the user's image through the main process's file dialog (the dialog "picks" pose.jpg)
     const image = sharedFile('media', 'portrait', 'pose.jpg')
     app.nextPickedFile = image
-    const t2 = app.nowUs()
     await app.page.getByRole('button', { name: '+ Image or video…' }).click()
     await waitFor('the image background to be selected', () => app.store.get().background.kind === 'image')
-    const [im] = await freshOutputs(t2 + 1_500_000, 1)
+    for (const start = Date.now(); (await app.page.getByTestId('status-line').getAttribute('data-background-media')) !== 'ready'; ) {
+      if (Date.now() - start > 60_000) throw new Error('the image background never loaded in the page')
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    const [im] = await freshOutputs(app.nowUs() + 300_000, 1)
     await savePng(im!.out, path.join(RESULTS_DIR, 'output-image.png'))
     // cover-fit to the output's 16:9, then to the compared size
     const expected = await sharp(image).resize(im!.out.width, im!.out.height, { fit: 'cover' }).ensureAlpha().raw().toBuffer()
@@ -159,7 +163,7 @@ describe.skipIf(!canRun)('settings window + real engine in Chromium (640x360 cli
     const check = async (isMirrored: boolean): Promise<void> => {
       await app.page.getByTestId('mirror').setChecked(isMirrored)
       const [a] = await freshOutputs(app.nowUs() + 300_000, 1)
-      const shot = await decodePng(await app.page.getByTestId('preview').screenshot())
+      const shot = await decodePng(await app.page.getByTestId('preview').screenshot({ timeout: 120_000 }))
       const preview = await resizeRgba(shot, a!.out.width, a!.out.height)
       const all = new Uint8Array(a!.out.width * a!.out.height).fill(1)
       const straight = meanAbsDiff(preview, a!.out, all)

@@ -119,3 +119,37 @@ export async function decodePng(png: Buffer): Promise<Rgba> {
   const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true })
   return { width: info.width, height: info.height, data: new Uint8Array(data) }
 }
+
+/**
+ * Detail at a coarser scale than hfEnergy: mean |luma − box-blurred luma (radius r)| over the mask.
+ * Keeps falling as a blur grows past the point where the Laplacian has flattened out.
+ */
+export function detailEnergy(img: Rgba, mask: Uint8Array, r = 8): number {
+  const { width, height, data } = img
+  const luma = new Float64Array(width * height)
+  for (let i = 0; i < luma.length; i++) luma[i] = 0.299 * data[i * 4]! + 0.587 * data[i * 4 + 1]! + 0.114 * data[i * 4 + 2]!
+  // integral image for O(1) box sums
+  const w1 = width + 1
+  const sat = new Float64Array(w1 * (height + 1))
+  for (let y = 0; y < height; y++) {
+    let row = 0
+    for (let x = 0; x < width; x++) {
+      row += luma[y * width + x]!
+      sat[(y + 1) * w1 + x + 1] = sat[y * w1 + x + 1]! + row
+    }
+  }
+  let sum = 0
+  let n = 0
+  for (let y = r; y < height - r; y++)
+    for (let x = r; x < width - r; x++) {
+      if (!mask[y * width + x]) continue
+      const x0 = x - r
+      const y0 = y - r
+      const x1 = x + r + 1
+      const y1 = y + r + 1
+      const box = (sat[y1 * w1 + x1]! - sat[y0 * w1 + x1]! - sat[y1 * w1 + x0]! + sat[y0 * w1 + x0]!) / ((2 * r + 1) * (2 * r + 1))
+      sum += Math.abs(luma[y * width + x]! - box)
+      n++
+    }
+  return n === 0 ? NaN : sum / n
+}

@@ -30,6 +30,7 @@ export function StatusLine({ stats, mainStats, engine, vcam }: { stats: Pipeline
       data-latency-p95-ms={stats?.latencyP95Ms ?? ''}
       data-inference-ms={inferenceMs ?? ''}
       data-compose-ms={stats?.composeMs ?? ''}
+      data-background-media={stats?.backgroundMedia ?? 'none'}
     >
       <span className="state">{STATE_TEXT[stats?.state ?? 'starting']}</span>
       <span title="Fresh composited frames per second handed to the virtual camera">{stats ? `${stats.outputFps.toFixed(1)} fps` : '– fps'}</span>

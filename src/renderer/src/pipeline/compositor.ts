@@ -158,9 +158,13 @@ export class Compositor {
   setPreviewSize(width: number, height: number): void {
     // never more pixels than the output has: the preview shows the output
     const scale = Math.min(1, this.#outW / Math.max(1, width), this.#outH / Math.max(1, height))
-    this.#previewW = Math.max(2, Math.round(width * scale))
-    this.#previewH = Math.max(2, Math.round(height * scale))
-    this.renderer.setSize(this.#previewW, this.#previewH, false)
+    const w = Math.max(2, Math.round(width * scale))
+    const h = Math.max(2, Math.round(height * scale))
+    // resizing a canvas reallocates its buffer: only when the size really changed
+    if (w === this.#previewW && h === this.#previewH && this.renderer.domElement.width === w) return
+    this.#previewW = w
+    this.#previewH = h
+    this.renderer.setSize(w, h, false)
   }
 
   /** A hidden window (closed to the tray) skips the preview; the output keeps going. */

@@ -47,6 +47,10 @@ export interface PipelineStats {
   mattesMissing: number
   /** output frames that repeated the last good composite or were the privacy frame */
   fallbackFrames: number
+  /** mattes not composited because compositing could not keep up (slow GPU) */
+  compositesSkipped: number
+  /** the image/video background: 'none' when the background is not media */
+  backgroundMedia: 'none' | 'loading' | 'ready' | 'failed'
   /** why the output is not live, in words */
   problem: string | null
 }
@@ -105,7 +109,9 @@ export class VideoPipeline {
   #statsTimer: ReturnType<typeof setInterval> | null = null
   #frameCallback: number | null = null
   #samples: Sample[] = []
-  #counters = { skippedAtSource: 0, mattesMissing: 0, fallbackFrames: 0 }
+  #counters = { skippedAtSource: 0, mattesMissing: 0, fallbackFrames: 0, compositesSkipped: 0 }
+  #lastComposeMs = 0
+  #lastComposeEndMs = 0
   #state: PipelineState = 'starting'
   #cameraError: string | null = null
   #isStopped = false
@@ -218,6 +224,7 @@ export class VideoPipeline {
       inferenceMs: inf.length ? round1(inf.reduce((a, b) => a + b, 0) / inf.length) : null,
       composeMs: comp.length ? round1(comp.reduce((a, b) => a + b, 0) / comp.length) : null,
       ...this.#counters,
+      backgroundMedia: this.#background === null ? 'none' : this.#backgroundError !== null ? 'failed' : this.#compositor.hasBackgroundSource ? 'ready' : 'loading',
       problem: this.#cameraError ?? (this.#state === 'privacy' ? (this.#engineProblem ?? 'No fresh matte: the output is blurred for privacy.') : this.#backgroundError),
     }
   }
@@ -406,6 +413,10 @@ export class VideoPipeline {
     if (m.width !== entry.slot.width || m.height !== entry.slot.height || m.alpha.byteLength !== m.width * m.height) return
     const mode = compositeMode(settings, this.#compositor.hasBackgroundSource)
     if (mode === 'passthrough') return
+    if (this.#isOverBudget()) {
+      this.#counters.compositesSkipped++
+      return
+    }
     this.#state = 'live'
     this.#compose(m.seq, entry, m, mode)
   }
@@ -420,6 +431,14 @@ export class VideoPipeline {
         m.reason === 'closed' ? 'The matting engine is not running: the output is blurred for privacy.' : `Matting failed (${m.message ?? 'no detail'}): the output is blurred for privacy.`
       this.#sendFallback()
     }
+  }
+
+  /**
+   * On a GPU too slow for the frame rate (software rendering, an overloaded machine) compositing
+   * every matte would starve the window itself; keep its share of the main thread under ~2/3.
+   */
+  #isOverBudget(): boolean {
+    return performance.now() - this.#lastComposeEndMs < this.#lastComposeMs * 0.5
   }
 
   #compose(seq: number, entry: RingEntry, matte: MatteMessage | null, mode: CompositeMode): void {
@@ -441,6 +460,8 @@ export class VideoPipeline {
     if (!this.#port) return
     const data = this.#compositor.readOutput()
     const atMs = performance.now()
+    this.#lastComposeMs = atMs - t0
+    this.#lastComposeEndMs = atMs
     this.#lastGood = { data: data.slice(), seq, captureTimeUs: entry.captureTimeUs, atMs }
     this.#privacy = null
     this.#post(seq, entry.captureTimeUs, data, false)
@@ -484,11 +505,12 @@ export class VideoPipeline {
     this.#state = 'privacy'
     this.#lastGood = null
     // the whole frame blurred, re-rendered only when the camera has a new frame
-    if (this.#privacy?.captureTimeUs !== latest.captureTimeUs) {
+    if (this.#privacy?.captureTimeUs !== latest.captureTimeUs && (!this.#privacy || !this.#isOverBudget())) {
       const t0 = performance.now()
       this.#compositor.render(latest.slot, null, paramsFor(settings, 'privacy'))
       this.#privacy = { data: this.#compositor.readOutput(), captureTimeUs: latest.captureTimeUs }
-      this.#samples.push({ atMs: performance.now(), kind: 'privacy', composeMs: performance.now() - t0 })
+      this.#lastComposeEndMs = performance.now()
+      this.#lastComposeMs = this.#lastComposeEndMs - t0
     } else if (!isKeepAliveDue) return
     this.#post(this.#seq, latest.captureTimeUs, this.#privacy.data.slice(), true)
     this.#counters.fallbackFrames++
