@@ -12,7 +12,7 @@ import type { Command } from 'commander'
 import * as ort from 'onnxruntime-node'
 import sharp from 'sharp'
 import { PortsegError, toErrorInfo } from '../../../shared/errors.js'
-import { openEngine, type Frame, type MattingEngine, type ModelInterface, type ProviderPreference } from '../../engine/index.js'
+import { autoDownsampleRatio, openEngine, type Frame, type MattingEngine, type ModelInterface, type ProviderPreference } from '../../engine/index.js'
 import { readY4m } from '../../engine/io/index.js'
 import { listModels, resolveModel } from '../../engine/models/index.js'
 // The raw session must be created exactly as the engine creates its own (provider, threads, spinning).
@@ -46,6 +46,10 @@ export interface BenchResult {
   overhead: number
   fps: number
   cpuMsPerFrame: number
+  /** CPU time (all threads) per raw session.run; with cpuMsPerFrame, a contention-proof overhead. */
+  rawCpuMsPerFrame: number
+  /** cpuMsPerFrame / rawCpuMsPerFrame: the engine's extra work, robust on a busy machine. */
+  cpuOverhead: number
   peakRssMb: number
   /** Medians of the engine's own per-stage timings (inside the worker). */
   stagesMs: { preprocess: number; inference: number; postprocess: number; workerTotal: number }
@@ -151,6 +155,7 @@ async function benchOne(label: string, modelPath: string, size: Size, opts: Benc
       const engineMs: number[] = []
       const stages = { preprocess: [] as number[], inference: [] as number[], postprocess: [] as number[], workerTotal: [] as number[] }
       let engineCpuUs = 0
+      let rawCpuUs = 0
       for (let i = 0; i < opts.frames; i++) {
         const frame = frameAt(seq++)
         const c0 = process.cpuUsage()
@@ -164,7 +169,10 @@ async function benchOne(label: string, modelPath: string, size: Size, opts: Benc
         stages.inference.push(matte.timings.inferenceMs)
         stages.postprocess.push(matte.timings.postprocessMs)
         stages.workerTotal.push(matte.timings.totalMs)
+        const c1 = process.cpuUsage()
         rawMs.push(await raw.run(source.frames[i % source.frames.length]!))
+        const cr = process.cpuUsage(c1)
+        rawCpuUs += cr.user + cr.system
       }
       const result: BenchResult = {
         model: label,
@@ -179,6 +187,8 @@ async function benchOne(label: string, modelPath: string, size: Size, opts: Benc
         overhead: round(median(engineMs) / median(rawMs), 3),
         fps: round(1000 / median(engineMs), 1),
         cpuMsPerFrame: round(engineCpuUs / 1000 / opts.frames, 2),
+        rawCpuMsPerFrame: round(rawCpuUs / 1000 / opts.frames, 2),
+        cpuOverhead: round(engineCpuUs / Math.max(1, rawCpuUs), 3),
         peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
         stagesMs: {
           preprocess: round(median(stages.preprocess), 3),
@@ -264,7 +274,9 @@ class RawRunner {
     const src = half ? new Uint16Array(n) : new Float32Array(n)
     const srcTensor = half ? new ort.Tensor('float16', src as Uint16Array, [1, 3, size.height, size.width]) : new ort.Tensor('float32', src as Float32Array, [1, 3, size.height, size.width])
     const zero = half ? new ort.Tensor('float16', new Uint16Array(1), [1, 1, 1, 1]) : new ort.Tensor('float32', new Float32Array(1), [1, 1, 1, 1])
-    const ratio = new ort.Tensor('float32', new Float32Array([engine.status().downsampleRatio ?? 1]), [1])
+    // the ratio the engine uses (known after its first frame; 'auto' until then)
+    const ratioData = new Float32Array([autoDownsampleRatio(size.width, size.height)])
+    const ratio = new ort.Tensor('float32', ratioData, [1])
     let state: ort.Tensor[] = []
     const names = iface.inputNames
     const out = iface.outputNames
@@ -272,6 +284,7 @@ class RawRunner {
       session,
       (frame) => {
         // the engine converts every frame too, but that is its pre-processing, not session.run
+        ratioData[0] = engine.status().downsampleRatio ?? ratioData[0]!
         if (half) frameToPlanarF16(frame, src as Uint16Array)
         else frameToPlanarF32(frame, src as Float32Array)
         return {
@@ -372,7 +385,7 @@ function syntheticFrame({ width, height }: Size): Frame {
 }
 
 function printTable(results: readonly BenchResult[]): void {
-  const rows: string[][] = [['model', 'size', 'provider', 'raw med', 'raw p95', 'engine med', 'engine p95', 'overhead', 'fps', 'cpu ms/f', 'peak RSS MB']]
+  const rows: string[][] = [['model', 'size', 'provider', 'raw med', 'raw p95', 'engine med', 'engine p95', 'overhead', 'fps', 'cpu ms/f', 'raw cpu ms/f', 'cpu overhead', 'peak RSS MB']]
   for (const r of results) {
     rows.push([
       r.model,
@@ -385,6 +398,8 @@ function printTable(results: readonly BenchResult[]): void {
       `${r.overhead.toFixed(2)}x`,
       r.fps.toFixed(1),
       r.cpuMsPerFrame.toFixed(1),
+      r.rawCpuMsPerFrame.toFixed(1),
+      `${r.cpuOverhead.toFixed(2)}x`,
       r.peakRssMb.toFixed(0),
     ])
   }
@@ -399,6 +414,6 @@ function printTable(results: readonly BenchResult[]): void {
   }
   const worst = results.reduce((a, b) => (b.overhead > a.overhead ? b : a))
   process.stdout.write(
-    `bench: ${results.length} run${results.length === 1 ? '' : 's'} on ${[...new Set(results.map((r) => r.provider))].join('/')}; worst overhead ${worst.overhead.toFixed(2)}x (${worst.model} @ ${worst.size}), engine ${fmtMs(worst.engineMs.median)} ms vs raw ${fmtMs(worst.rawMs.median)} ms median\n`,
+    `bench: ${results.length} run${results.length === 1 ? '' : 's'} on ${[...new Set(results.map((r) => r.provider))].join('/')}; worst overhead ${worst.overhead.toFixed(2)}x (${worst.model} @ ${worst.size}), engine ${fmtMs(worst.engineMs.median)} ms vs raw ${fmtMs(worst.rawMs.median)} ms median, CPU ${worst.cpuOverhead.toFixed(2)}x\n`,
   )
 }
