@@ -1,11 +1,11 @@
-import sharp from 'sharp'
+import sharp, { type Sharp } from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { SceneCutDetector } from '../../../src/main/engine/scene-cut.js'
 import type { Frame } from '../../../src/main/engine/types.js'
 import { sharedFile } from '../../support/paths.js'
 
 /** A 640x360 view of the photo stretched to 664x360, panned `panPx` to the right (a camera pan). */
-async function frameOf(file: string, transform: (s: sharp.Sharp) => sharp.Sharp = (s) => s, panPx = 0): Promise<Frame> {
+async function frameOf(file: string, transform: (s: Sharp) => Sharp = (s) => s, panPx = 0): Promise<Frame> {
   const wide = await sharp(file).resize(664, 360, { fit: 'fill' }).removeAlpha().toBuffer()
   const data = await transform(sharp(wide).extract({ left: panPx, top: 0, width: 640, height: 360 })).raw().toBuffer()
   return { seq: 0, captureTimeUs: 0, width: 640, height: 360, format: 'RGB', data: new Uint8Array(data) }
