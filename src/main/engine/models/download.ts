@@ -7,7 +7,9 @@ import { createReadStream } from 'node:fs'
 import { mkdir, open, readFile, rename, rm, stat, statfs, type FileHandle } from 'node:fs/promises'
 import http, { type IncomingMessage } from 'node:http'
 import https from 'node:https'
+import type { Socket } from 'node:net'
 import path from 'node:path'
+import tls from 'node:tls'
 import { PortsegError } from '../../../shared/errors.js'
 
 export const PART_SUFFIX = '.part'
@@ -41,6 +43,12 @@ export interface DownloadOptions {
   label?: string
   /** Extra request headers (tests, mirrors). */
   headers?: Record<string, string>
+  /**
+   * HTTP proxy URL (http://[user:pass@]host:port), tunnelled with CONNECT. undefined: from
+   * HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, honouring NO_PROXY (never for localhost); null: none.
+   */
+  proxy?: string | null
+  env?: NodeJS.ProcessEnv
 }
 
 export interface DownloadResult {
@@ -256,37 +264,36 @@ async function finish(opts: DownloadOptions, part: string, label: string, info: 
 
 function request(opts: DownloadOptions, from: number | null, label: string): Promise<IncomingMessage> {
   const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_MS
-  const go = (url: string, redirectsLeft: number): Promise<IncomingMessage> =>
-    new Promise((resolve, reject) => {
-      let u: URL
-      try {
-        u = new URL(url)
-      } catch {
-        reject(new PortsegError('MODEL_DOWNLOAD_FAILED', `Download of ${label} failed: ${JSON.stringify(url)} is not a valid URL.`))
-        return
-      }
-      const lib = u.protocol === 'https:' ? https : u.protocol === 'http:' ? http : null
-      if (lib === null) {
-        reject(new PortsegError('MODEL_DOWNLOAD_FAILED', `Download of ${label} failed: only http(s) addresses are supported (got ${u.protocol}).`))
-        return
-      }
-      const headers: Record<string, string> = { 'user-agent': 'PortSeg-Camera', accept: 'application/octet-stream', ...opts.headers }
-      if (from !== null) headers.range = `bytes=${from}-`
-      const req = lib.get(u, { headers, signal: opts.signal }, (res) => {
-        const status = res.statusCode ?? 0
-        const location = res.headers.location
-        if (status >= 300 && status < 400 && location !== undefined) {
-          res.resume()
-          if (redirectsLeft === 0) {
-            reject(new PortsegError('MODEL_DOWNLOAD_FAILED', `Download of ${label} failed: too many redirects from ${opts.url}.`))
-            return
-          }
-          // GitHub release assets redirect to an objects host; keep the Range header.
-          go(new URL(location, u).toString(), redirectsLeft - 1).then(resolve, reject)
-          return
-        }
+  const go = async (url: string, redirectsLeft: number): Promise<IncomingMessage> => {
+    let u: URL
+    try {
+      u = new URL(url)
+    } catch {
+      throw new PortsegError('MODEL_DOWNLOAD_FAILED', `Download of ${label} failed: ${JSON.stringify(url)} is not a valid URL.`)
+    }
+    const lib = u.protocol === 'https:' ? https : u.protocol === 'http:' ? http : null
+    if (lib === null) {
+      throw new PortsegError('MODEL_DOWNLOAD_FAILED', `Download of ${label} failed: only http(s) addresses are supported (got ${u.protocol}).`)
+    }
+    const headers: Record<string, string> = { 'user-agent': 'PortSeg-Camera', accept: 'application/octet-stream', ...opts.headers }
+    if (from !== null) headers.range = `bytes=${from}-`
+    // Each hop decides on the proxy again (GitHub redirects to another host).
+    const proxy = proxyFor(u, opts)
+    let socket: Socket | null = null
+    try {
+      socket = proxy === null ? null : await tunnel(proxy, u, stallMs, opts.signal)
+    } catch (e) {
+      throw opts.signal?.aborted === true ? cancelled(label, opts.dest + PART_SUFFIX) : e
+    }
+    const tunnelled = socket
+    const connection =
+      tunnelled === null
+        ? {}
+        : { agent: false as const, createConnection: () => (u.protocol === 'https:' ? tls.connect({ socket: tunnelled, servername: u.hostname }) : tunnelled) }
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = lib.get(u, { headers, signal: opts.signal, ...connection }, (r) => {
         req.setTimeout(0)
-        resolve(res)
+        resolve(r)
       })
       req.setTimeout(stallMs, () => {
         req.destroy(new TransientError(`no answer from ${u.host} within ${Math.round(stallMs / 1000)} s`, 'stall'))
@@ -297,6 +304,16 @@ function request(opts: DownloadOptions, from: number | null, label: string): Pro
         else reject(new TransientError(`could not reach ${u.host} (${errorText(e)})`, 'dropped'))
       })
     })
+    const status = res.statusCode ?? 0
+    const location = res.headers.location
+    if (status >= 300 && status < 400 && location !== undefined) {
+      res.resume()
+      if (redirectsLeft === 0) throw new PortsegError('MODEL_DOWNLOAD_FAILED', `Download of ${label} failed: too many redirects from ${opts.url}.`)
+      // GitHub release assets redirect to an objects host; the Range header goes along.
+      return go(new URL(location, u).toString(), redirectsLeft - 1)
+    }
+    return res
+  }
   return go(opts.url, MAX_REDIRECTS)
 }
 
@@ -350,6 +367,66 @@ async function checkFreeSpace(dir: string, neededBytes: number, label: string): 
       hints: ['Free some disk space, or set PORTSEG_HOME to a folder on a disk with more room.'],
     })
   }
+}
+
+function proxyFor(u: URL, opts: DownloadOptions): URL | null {
+  let raw: string | undefined
+  if (opts.proxy === null) return null
+  if (opts.proxy !== undefined) raw = opts.proxy
+  else {
+    const env = opts.env ?? process.env
+    const host = u.hostname.toLowerCase()
+    if (host === 'localhost' || host === '127.0.0.1' || host === '[::1]') return null
+    const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '').split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== '')
+    const bypass = noProxy.some((n) => {
+      if (n === '*') return true
+      const d = n.replace(/^\*?\./, '').replace(/:\d+$/, '')
+      return host === d || host.endsWith('.' + d)
+    })
+    if (bypass) return null
+    raw = u.protocol === 'https:' ? (env.HTTPS_PROXY ?? env.https_proxy ?? env.ALL_PROXY ?? env.all_proxy) : (env.HTTP_PROXY ?? env.http_proxy ?? env.ALL_PROXY ?? env.all_proxy)
+  }
+  if (raw === undefined || raw === '') return null
+  let p: URL
+  try {
+    p = new URL(raw.includes('://') ? raw : `http://${raw}`)
+  } catch {
+    throw new PortsegError('MODEL_DOWNLOAD_FAILED', `The proxy setting ${JSON.stringify(raw)} is not a valid URL.`, { hints: ['Fix HTTPS_PROXY (e.g. http://proxy.example:3128), or unset it.'] })
+  }
+  if (p.protocol !== 'http:') {
+    throw new PortsegError('MODEL_DOWNLOAD_FAILED', `Proxy ${p.host}: only http:// proxies are supported (got ${p.protocol}).`, { hints: ['Use an http:// proxy URL in HTTPS_PROXY; the download itself stays encrypted inside the tunnel.'] })
+  }
+  return p
+}
+
+/** Opens a CONNECT tunnel through an HTTP proxy to the target's host and port. */
+function tunnel(proxy: URL, target: URL, timeoutMs: number, signal: AbortSignal | undefined): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const port = target.port !== '' ? target.port : target.protocol === 'https:' ? '443' : '80'
+    const authority = `${target.hostname}:${port}`
+    const headers: Record<string, string> = { host: authority }
+    if (proxy.username !== '') {
+      const cred = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`
+      headers['proxy-authorization'] = `Basic ${Buffer.from(cred).toString('base64')}`
+    }
+    const req = http.request({ host: proxy.hostname, port: proxy.port === '' ? 80 : Number(proxy.port), method: 'CONNECT', path: authority, headers, signal })
+    req.setTimeout(timeoutMs, () => req.destroy(new TransientError(`no answer from the proxy ${proxy.host} within ${Math.round(timeoutMs / 1000)} s`, 'stall')))
+    req.on('connect', (res, socket) => {
+      req.setTimeout(0)
+      if (res.statusCode !== 200) {
+        socket.destroy()
+        reject(
+          new PortsegError('MODEL_DOWNLOAD_FAILED', `The proxy ${proxy.host} refused the connection to ${authority} (HTTP ${res.statusCode ?? 0}${res.statusCode === 407 ? ', proxy authentication required' : ''}).`, {
+            hints: ['Check HTTPS_PROXY / NO_PROXY and the proxy credentials (http://user:password@host:port).'],
+          }),
+        )
+        return
+      }
+      resolve(socket)
+    })
+    req.on('error', (e) => reject(e instanceof TransientError ? e : new TransientError(`could not reach the proxy ${proxy.host} (${errorText(e)})`, 'dropped')))
+    req.end()
+  })
 }
 
 function httpError(status: number, url: string, label: string): PortsegError {

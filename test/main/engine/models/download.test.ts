@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
+import http from 'node:http'
+import net, { type AddressInfo, type Socket } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -199,5 +201,78 @@ describe('downloadFile locking', () => {
     const r = await downloadFile({ url: `${server.baseUrl}/ok.onnx`, dest, expectedSha256: sha })
     expect(r.sha256).toBe(sha)
     expect(existsSync(dest + '.lock')).toBe(false)
+  })
+})
+
+describe('downloadFile through an HTTP proxy', () => {
+  let proxy: http.Server
+  let proxyUrl: string
+  const connects: string[] = []
+  const open = new Set<Socket>()
+
+  beforeAll(async () => {
+    // A real CONNECT proxy: refuses without credentials (407), tunnels with them.
+    proxy = http.createServer((_req, res) => res.writeHead(405).end())
+    proxy.on('connect', (req: http.IncomingMessage, client: Socket, head: Buffer) => {
+      connects.push(req.url ?? '')
+      if (req.headers['proxy-authorization'] !== `Basic ${Buffer.from('ann:s3cret').toString('base64')}`) {
+        client.end('HTTP/1.1 407 Proxy Authentication Required\r\n\r\n')
+        return
+      }
+      const [host, port] = (req.url ?? '').split(':')
+      const upstream = net.connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+        upstream.write(head)
+        upstream.pipe(client)
+        client.pipe(upstream)
+      })
+      open.add(upstream)
+      upstream.on('error', () => client.destroy())
+      client.on('error', () => upstream.destroy())
+    })
+    // CONNECT tunnels leave the server's bookkeeping: track raw sockets so close() can finish.
+    proxy.on('connection', (sock: Socket) => open.add(sock))
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
+    proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+  })
+  afterAll(async () => {
+    for (const sock of open) sock.destroy()
+    await new Promise((r) => proxy.close(r))
+  })
+
+  it('tunnels with CONNECT, sending the proxy credentials, and follows redirects through it', async () => {
+    const dest = path.join(await tmp(), 'm.onnx')
+    const withAuth = proxyUrl.replace('http://', 'http://ann:s3cret@')
+    const r = await downloadFile({ url: `${server.baseUrl}/moved.onnx`, dest, expectedSha256: sha, proxy: withAuth })
+    expect(r.sha256).toBe(sha)
+    const target = new URL(server.baseUrl).host
+    expect(connects.slice(-2)).toEqual([target, target])
+  })
+
+  it('explains a proxy that wants authentication', async () => {
+    const dest = path.join(await tmp(), 'm.onnx')
+    const e = await rejection(downloadFile({ url: `${server.baseUrl}/ok.onnx`, dest, expectedSha256: sha, proxy: proxyUrl }))
+    expect(e.code).toBe('MODEL_DOWNLOAD_FAILED')
+    expect(e.message).toContain('refused the connection to 127.0.0.1:')
+    expect(e.message).toContain('HTTP 407, proxy authentication required')
+  })
+
+  it('takes HTTPS_PROXY / HTTP_PROXY from the environment but never for localhost or NO_PROXY hosts', async () => {
+    const dest = path.join(await tmp(), 'm.onnx')
+    const before = connects.length
+    // localhost is always direct: the env proxy (which would refuse) is not used
+    const r = await downloadFile({ url: `${server.baseUrl}/ok.onnx`, dest, expectedSha256: sha, env: { HTTP_PROXY: proxyUrl } })
+    expect(r.sha256).toBe(sha)
+    expect(connects.length).toBe(before)
+    // an unsupported proxy scheme is reported, not ignored
+    const e = await rejection(
+      downloadFile({ url: 'http://models.example.invalid/m.onnx', dest: dest + '2', expectedSha256: sha, env: { HTTP_PROXY: 'socks5://127.0.0.1:1080' } }),
+    )
+    expect(e.message).toContain('only http:// proxies are supported (got socks5:)')
+    // NO_PROXY matches the domain and its subdomains: no proxy, so the (unresolvable) host itself fails
+    const e2 = await rejection(
+      downloadFile({ url: 'http://cdn.example.invalid/m.onnx', dest: dest + '3', expectedSha256: sha, retries: 0, env: { HTTP_PROXY: 'socks5://x', NO_PROXY: 'example.invalid' } }),
+    )
+    expect(e2.message).toContain('could not reach cdn.example.invalid')
   })
 })
