@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-APT_PACKAGES=(chromium cmake g++ make ffmpeg fonts-dejavu-core)
+APT_PACKAGES=(chromium cmake g++ make ffmpeg fonts-dejavu-core
+  # what ../shared/vcam-vm/setup.sh needs; installed here because its own check for missing
+  # packages installs nothing when several have never been installed (then depmod is missing)
+  qemu-system-x86 busybox-static kmod v4l-utils gcc gcc-12 libc6-dev libelf1 libssl3 util-linux xz-utils)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || missing+=("$p")
