@@ -16,6 +16,9 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
+  // chunks per command, so a command loads only its own dependencies
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   packages: 'external',
   sourcemap: 'linked',
   logLevel: 'warning',

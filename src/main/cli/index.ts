@@ -1,10 +1,12 @@
 import { Command, CommanderError } from 'commander'
 import { isPortsegError } from '../../shared/errors.js'
-import { registerMatte } from './commands/matte.js'
-import { registerBench } from './commands/bench.js'
-import { registerModels } from './commands/models.js'
-import { registerVcam } from './commands/vcam.js'
 import { PORTSEG_VERSION } from './version.js'
+
+// `portseg … | head` closes our stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0)
+  throw e
+})
 
 const program = new Command()
 program
@@ -14,10 +16,17 @@ program
   .showHelpAfterError()
   .exitOverride()
 
-registerMatte(program)
-registerBench(program)
-registerModels(program)
-registerVcam(program)
+// Each command loads only when it runs (its chunk brings sharp, onnxruntime or the vcam addon),
+// so `portseg vcam` starts fast even in an emulated guest; help and unknown commands load all.
+const commands: Record<string, () => Promise<(program: Command) => void>> = {
+  matte: async () => (await import('./commands/matte.js')).registerMatte,
+  bench: async () => (await import('./commands/bench.js')).registerBench,
+  models: async () => (await import('./commands/models.js')).registerModels,
+  vcam: async () => (await import('./commands/vcam.js')).registerVcam,
+}
+const requested = process.argv[2]
+const wanted = requested !== undefined && requested in commands ? [requested] : Object.keys(commands)
+for (const name of wanted) (await commands[name]!())(program)
 
 try {
   await program.parseAsync(process.argv)
