@@ -79,7 +79,9 @@ describe.skipIf(!canRun)('settings window + real engine in Chromium (640x360 cli
 
   it('shows the settings window and joins every output frame with the matte of the same frame', async () => {
     const frames = await freshOutputs(0, 3)
-    await app.page.screenshot({ path: path.join(RESULTS_DIR, 'settings-window.png') })
+    // the window as a user sees it once frames flow (it starts on the privacy frame until the first matte)
+    for (const start = Date.now(); (await app.page.getByTestId('status-line').getAttribute('data-state')) !== 'live' && Date.now() - start < 30_000; ) await new Promise((r) => setTimeout(r, 100))
+    await app.page.screenshot({ path: path.join(RESULTS_DIR, 'settings-window.png'), timeout: 120_000 })
     for (const a of frames) {
       expect(app.mattes.get(a.output.seq)).toBeDefined()
       expect([a.output.width, a.output.height]).toEqual([1280, 720])
@@ -203,7 +205,7 @@ describe.skipIf(!canRun)('settings window + real engine in Chromium (640x360 cli
     app.dropMattes = true
     const t = app.nowUs()
     await waitFor('privacy state', () => app.outputs.some((o) => o.isFallback && o.captureTimeUs > t + 1_500_000), 60_000)
-    await app.page.screenshot({ path: path.join(RESULTS_DIR, 'settings-window-privacy.png') })
+    await app.page.screenshot({ path: path.join(RESULTS_DIR, 'settings-window-privacy.png'), timeout: 120_000 })
     await expectFailClosed(t + 1_500_000, 'mattes-dropped')
     app.dropMattes = false
     await freshOutputs(app.nowUs(), 1)
