@@ -89,8 +89,12 @@ export class Compositor {
   constructor(canvas: HTMLCanvasElement, outW: number, outH: number) {
     this.renderer = new WebGLRenderer({ canvas, antialias: false, alpha: false, depth: false, stencil: false, powerPreference: 'high-performance' })
     this.renderer.autoClear = false
-    // half-float levels keep the premultiplied weights precise; 8-bit where float targets are missing
-    this.#blurType = new URLSearchParams(location.search).has('halfFloat') && (this.renderer.extensions.has('EXT_color_buffer_float') || this.renderer.extensions.has('EXT_color_buffer_half_float')) ? HalfFloatType : UnsignedByteType
+    // 8-bit blur levels: measured as precise enough after normalisation and cheaper on software GL;
+    // ?halfFloat (a debugging switch) uses half-float levels where the GPU can render to them
+    this.#blurType =
+      new URLSearchParams(location.search).has('halfFloat') && (this.renderer.extensions.has('EXT_color_buffer_float') || this.renderer.extensions.has('EXT_color_buffer_half_float'))
+        ? HalfFloatType
+        : UnsignedByteType
     const material = (fragmentShader: string, uniforms: Record<string, { value: unknown }>): ShaderMaterial =>
       new ShaderMaterial({ vertexShader: FULLSCREEN_VERT, fragmentShader, uniforms, depthTest: false, depthWrite: false })
     this.#blank = new DataTexture(new Uint8Array([0, 0, 0, 255]), 1, 1, RGBAFormat)
