@@ -174,6 +174,8 @@ export class VideoPipeline {
     try {
       if (media.kind === 'image') {
         const img = new Image()
+        // portseg-media: is another origin than the file:// page; WebGL refuses tainted pixels
+        img.crossOrigin = 'anonymous'
         img.src = media.url
         await img.decode()
         if (this.#background !== media) return
@@ -183,6 +185,7 @@ export class VideoPipeline {
         v.muted = true
         v.loop = true
         v.playsInline = true
+        v.crossOrigin = 'anonymous'
         v.src = media.url
         await v.play()
         if (this.#background !== media) {
