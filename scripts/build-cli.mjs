@@ -18,7 +18,8 @@ await build({
   format: 'esm',
   // chunks per command, so a command loads only its own dependencies
   splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
+  // chunks sit beside the entries: commands resolve ./inference.worker.js relative to themselves
+  chunkNames: '[name]-[hash]',
   packages: 'external',
   sourcemap: 'linked',
   logLevel: 'warning',
