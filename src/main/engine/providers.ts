@@ -69,6 +69,19 @@ function findCudart(): string | null {
   return null
 }
 
+function hasVulkanDriver(): boolean {
+  if (process.env.VK_DRIVER_FILES || process.env.VK_ICD_FILENAMES || process.env.VK_ADD_DRIVER_FILES) return true
+  const dirs = ['/usr/share/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/etc/vulkan/icd.d']
+  for (const dir of dirs) {
+    try {
+      if (readdirSync(dir).some((f) => f.endsWith('.json'))) return true
+    } catch {
+      // missing directory
+    }
+  }
+  return false
+}
+
 /** Why a provider cannot even be tried here, or null when it is worth creating a session. */
 export function providerPrecheck(name: ProviderName): string | null {
   switch (name) {
@@ -87,7 +100,11 @@ export function providerPrecheck(name: ProviderName): string | null {
     case 'coreml':
       return process.platform === 'darwin' ? null : 'CoreML exists only on macOS'
     case 'webgpu':
-      return null
+      // On Linux, Dawn runs WebGPU on Vulkan: without an installed Vulkan driver the probe can
+      // only fail (and the Vulkan loader prints warnings on stderr), so say why and skip it.
+      return process.platform === 'linux' && !hasVulkanDriver()
+        ? 'no Vulkan driver is installed (no ICD file in /usr/share/vulkan/icd.d, /etc/vulkan/icd.d or VK_DRIVER_FILES); install your GPU vendor\'s Vulkan driver'
+        : null
     case 'cpu':
       return null
   }
