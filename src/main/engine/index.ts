@@ -28,6 +28,11 @@ import type { FromWorker, ToWorker, WorkerOpenOptions } from './worker-protocol.
 export * from './types.js'
 export { autoDownsampleRatio } from './downsample-ratio.js'
 export { detectInterface, detectModelInterface, readModelIO, type TensorIO } from './model-interface.js'
+// For `portseg bench`: its raw session.run baseline must use the engine's own session setup and
+// preprocessing, or the overhead ratio would compare different things.
+export { createSessionWithFallback, defaultCpuTuning, type CpuTuning } from './providers.js'
+export { frameToPlanarF16, frameToPlanarF32 } from './preprocess.js'
+export { findProjectRoot } from './paths.js'
 
 export interface OpenEngineOptions extends EngineOptions {
   /** Built inference worker (out/cli/inference.worker.js for the CLI/tests, out/main/… for the app). */

@@ -12,13 +12,21 @@ import type { Command } from 'commander'
 import * as ort from 'onnxruntime-node'
 import sharp from 'sharp'
 import { PortsegError, toErrorInfo } from '../../../shared/errors.js'
-import { autoDownsampleRatio, openEngine, type Frame, type MattingEngine, type ModelInterface, type ProviderPreference } from '../../engine/index.js'
+import {
+  autoDownsampleRatio,
+  createSessionWithFallback,
+  defaultCpuTuning,
+  findProjectRoot,
+  frameToPlanarF16,
+  frameToPlanarF32,
+  openEngine,
+  type Frame,
+  type MattingEngine,
+  type ModelInterface,
+  type ProviderPreference,
+} from '../../engine/index.js'
 import { readY4m } from '../../engine/io/index.js'
 import { listModels, resolveModel } from '../../engine/models/index.js'
-// The raw session must be created exactly as the engine creates its own (provider, threads, spinning).
-import { findProjectRoot } from '../../engine/paths.js'
-import { frameToPlanarF16, frameToPlanarF32 } from '../../engine/preprocess.js'
-import { createSessionWithFallback, defaultCpuTuning } from '../../engine/providers.js'
 import { readFile } from 'node:fs/promises'
 import { bundledWorkerPath, describeProvider, fmtMs, median, parsePositiveInt, parseProvider, parseSize, quantile, round, table, type Size } from '../format.js'
 
