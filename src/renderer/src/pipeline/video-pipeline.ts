@@ -15,8 +15,14 @@ import { connectFramePort } from './frame-port.js'
 
 /** Frames sent to main and not yet answered; beyond this the camera frame is skipped here. */
 export const MAX_IN_FLIGHT = 2
-/** How long the last good composite may stand in for fresh ones before the privacy frame. */
+/**
+ * How long the last good composite may stand in for fresh ones before the privacy frame, at
+ * least. A slow engine (RVM on a weak CPU) stretches it to a few of its own frame intervals, up
+ * to MAX_STALE_MS: holding a composite is as private as the privacy frame, and flipping to
+ * privacy between two on-time mattes would only cost a render the fresh frames need.
+ */
 export const STALE_MS = 1000
+export const MAX_STALE_MS = 3000
 const RING_SIZE = MAX_IN_FLIGHT + 3
 /** The status says 'holding' once the last composite is this old (a slow engine, not a stall). */
 const HOLDING_AFTER_MS = 250
@@ -112,6 +118,16 @@ export class VideoPipeline {
   #counters = { skippedAtSource: 0, mattesMissing: 0, fallbackFrames: 0, compositesSkipped: 0 }
   #lastComposeMs = 0
   #lastComposeEndMs = 0
+  /** the same for fresh composites only: a privacy render must never cost a fresh matte its turn */
+  #lastFreshComposeMs = 0
+  #lastFreshComposeEndMs = 0
+  /** when each in-flight frame was posted (performance.now ms) */
+  readonly #sentAtMs = new Map<number, number>()
+  /** smoothed engine time per frame (worker's pre + inference + post), ms */
+  #engineMs: number | null = null
+  /** smoothed time between fresh composites, ms */
+  #freshIntervalMs: number | null = null
+  #frameIntervalMs = 1000 / 30
   #state: PipelineState = 'starting'
   #cameraError: string | null = null
   #isStopped = false
@@ -153,6 +169,7 @@ export class VideoPipeline {
     this.#fitPreview()
     this.#compositor.setMirror(settings.mirrorPreview)
     if (!prev || prev.output !== settings.output) this.#restartOutputClock(out.fps)
+    this.#frameIntervalMs = 1000 / out.fps
     const key = `${settings.camera.deviceId ?? ''}|${out.width}x${out.height}@${out.fps}`
     if (key !== this.#cameraKey || !this.#camera) {
       this.#cameraKey = key
@@ -328,8 +345,7 @@ export class VideoPipeline {
     if (!cam || !settings) return
     const isPassthrough = compositeMode(settings, this.#compositor.hasBackgroundSource) === 'passthrough'
     this.#expireInFlight()
-    // bounded in flight: never more than MAX_IN_FLIGHT frames waiting for main
-    if (!isPassthrough && this.#inFlight.size >= MAX_IN_FLIGHT) {
+    if (!isPassthrough && !this.#isSendDue()) {
       this.#counters.skippedAtSource++
       return
     }
@@ -350,11 +366,26 @@ export class VideoPipeline {
     }
     this.#ring.set(seq, entry)
     this.#inFlight.add(seq)
+    this.#sentAtMs.set(seq, performance.now())
     const buffer = image.data.buffer as ArrayBuffer
     this.#port?.postMessage(
       { type: 'frame', seq, width: image.width, height: image.height, captureTimeUs, format: 'RGBA', sourceId: cam.sourceId, data: buffer },
       [buffer],
     )
+  }
+
+  /**
+   * Bounded (never more than MAX_IN_FLIGHT frames waiting for main) and paced for latency: while
+   * the engine works on one frame, the next is sent only once it would wait there for at most
+   * about one camera frame. Sending it earlier would not raise the frame rate, only make every
+   * frame older by up to a whole inference when it is composited.
+   */
+  #isSendDue(): boolean {
+    if (this.#inFlight.size >= MAX_IN_FLIGHT) return false
+    if (this.#inFlight.size === 0) return true
+    if (this.#engineMs === null) return false
+    const sentAt = Math.max(...[...this.#inFlight].map((seq) => this.#sentAtMs.get(seq) ?? 0))
+    return performance.now() - sentAt >= this.#engineMs - this.#frameIntervalMs
   }
 
   /** Frames main never answered (port gone, engine hung) stop counting as in flight after a while. */
@@ -364,9 +395,15 @@ export class VideoPipeline {
       const entry = this.#ring.get(seq)
       if (!entry || entry.captureTimeUs < limitUs) {
         this.#inFlight.delete(seq)
+        this.#sentAtMs.delete(seq)
         this.#ring.delete(seq)
       }
     }
+  }
+
+  /** How long the last good composite may stand in; see STALE_MS. */
+  #staleMs(): number {
+    return Math.min(MAX_STALE_MS, Math.max(STALE_MS, 2.5 * (this.#freshIntervalMs ?? 0)))
   }
 
   /** A texture for a new frame: a free one, or the oldest frame's (whose matte will be ignored). */
@@ -400,6 +437,7 @@ export class VideoPipeline {
     if (!parsed.success) return
     const m = parsed.data
     this.#inFlight.delete(m.seq)
+    this.#sentAtMs.delete(m.seq)
     if (m.type === 'matte') this.#onMatte(m)
     else this.#onMatteMissing(m)
   }
@@ -411,12 +449,13 @@ export class VideoPipeline {
     this.#isEngineDown = false
     this.#engineProblem = null
     this.#samples.push({ atMs: performance.now(), kind: 'composite', inferenceMs: m.timings.inferenceMs })
+    this.#engineMs = this.#engineMs === null ? m.timings.totalMs : 0.8 * this.#engineMs + 0.2 * m.timings.totalMs
     const settings = this.#settings
     if (!entry || !settings) return
     if (m.width !== entry.slot.width || m.height !== entry.slot.height || m.alpha.byteLength !== m.width * m.height) return
     const mode = compositeMode(settings, this.#compositor.hasBackgroundSource)
     if (mode === 'passthrough') return
-    if (this.#isOverBudget()) {
+    if (this.#isFreshOverBudget()) {
       this.#counters.compositesSkipped++
       return
     }
@@ -444,6 +483,11 @@ export class VideoPipeline {
     return performance.now() - this.#lastComposeEndMs < this.#lastComposeMs * 0.5
   }
 
+  /** The same budget counting fresh composites only (privacy renders give way to fresh ones). */
+  #isFreshOverBudget(): boolean {
+    return performance.now() - this.#lastFreshComposeEndMs < this.#lastFreshComposeMs * 0.5
+  }
+
   #compose(seq: number, entry: RingEntry, matte: MatteMessage | null, mode: CompositeMode): void {
     const settings = this.#settings!
     const t0 = performance.now()
@@ -465,6 +509,12 @@ export class VideoPipeline {
     const atMs = performance.now()
     this.#lastComposeMs = atMs - t0
     this.#lastComposeEndMs = atMs
+    this.#lastFreshComposeMs = this.#lastComposeMs
+    this.#lastFreshComposeEndMs = atMs
+    if (this.#lastGood && mode !== 'passthrough') {
+      const gap = Math.min(atMs - this.#lastGood.atMs, MAX_STALE_MS)
+      this.#freshIntervalMs = this.#freshIntervalMs === null ? gap : 0.8 * this.#freshIntervalMs + 0.2 * gap
+    }
     this.#lastGood = { data: data.slice(), seq, captureTimeUs: entry.captureTimeUs, atMs }
     this.#privacy = null
     this.#post(seq, entry.captureTimeUs, data, false)
@@ -495,8 +545,8 @@ export class VideoPipeline {
     const isKeepAliveDue = now - this.#lastSendMs >= KEEPALIVE_MS
     const good = this.#lastGood
     const ageMs = good === null ? Infinity : now - good.atMs
-    if (good && (mode === 'passthrough' || (ageMs < STALE_MS && !this.#isEngineDown))) {
-      if (mode !== 'passthrough' && ageMs > HOLDING_AFTER_MS) this.#state = 'holding'
+    if (good && (mode === 'passthrough' || (ageMs < this.#staleMs() && !this.#isEngineDown))) {
+      if (mode !== 'passthrough' && ageMs > Math.max(HOLDING_AFTER_MS, 1.5 * (this.#freshIntervalMs ?? 0))) this.#state = 'holding'
       if (isKeepAliveDue) {
         this.#post(good.seq, good.captureTimeUs, good.data.slice(), true)
         this.#counters.fallbackFrames++
