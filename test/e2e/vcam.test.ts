@@ -1,7 +1,8 @@
 // The virtual camera end to end, against a real v4l2loopback "PortSeg Camera" in the vcam VM
 // (../shared/vcam-vm). ONE guest boot runs test/e2e/vcam/guest.sh, which drives
-// `portseg vcam --pattern` against v4l2-ctl and headless Chromium and leaves JSON reports in
-// test-results/vcam-e2e; the tests below assert on them.
+// `portseg vcam --pattern`/`--input` against v4l2-ctl and headless Chromium and leaves JSON
+// reports in test-results/vcam-e2e; the tests below assert on them. Each consumer starts after
+// the producer's "first-frame" event, never on the placeholder.
 import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -36,6 +37,28 @@ function readJson<T = Record<string, unknown>>(name: string): T {
 function readText(name: string): string {
   const file = path.join(OUT, name)
   return existsSync(file) ? readFileSync(file, 'utf8') : ''
+}
+
+/** `portseg vcam --json`'s "first-frame" event, as the guest recorded it in each step's JSON. */
+interface FirstFrame {
+  event: 'first-frame'
+  seq: number
+  source: 'clip' | 'pattern'
+  width: number
+  height: number
+  format: string
+  device: string
+  deviceWrites: number
+  ms: number
+  monotonicUs: number
+}
+
+function expectFirstFrame(first: FirstFrame | null | undefined, source: FirstFrame['source'], width: number, height: number, why: string): void {
+  // null: the guest waited for the event in vain (guest.log says why)
+  expect(first, why).toMatchObject({ event: 'first-frame', seq: 1, source, width, height, format: 'YUYV', device: '/dev/video10' })
+  // the placeholder is written at open, before any frame from the input
+  expect(first!.deviceWrites).toBeGreaterThanOrEqual(2)
+  expect(first!.monotonicUs).toBeGreaterThan(0)
 }
 
 interface FramesReport {
@@ -84,8 +107,10 @@ describe.skipIf(skip !== undefined)('virtual camera on v4l2loopback (vcam VM)', 
   })
 
   it('(1) a V4L2 consumer reads `portseg vcam --pattern` back: exact counters in order, exact colours', () => {
-    const step = readJson<{ streaming: boolean; producerExit: number; outputOnlyAfterClose: boolean }>('step1.json')
+    const step = readJson<{ streaming: boolean; firstFrame: FirstFrame | null; producerExit: number; outputOnlyAfterClose: boolean }>('step1.json')
     expect(step.streaming, readText('producer1.err')).toBe(true)
+    // the full CLI (bin/portseg.js) announces its first pattern frame; the consumer started after it
+    expectFirstFrame(step.firstFrame, 'pattern', 640, 480, `${readText('producer1.err')}\n${guestLog}`)
     const fmt = readText('fmt1.txt')
     expect(fmt).toMatch(/Width\/Height\s*:\s*640\/480/)
     expect(fmt).toMatch(/'YUYV'/)
@@ -109,8 +134,9 @@ describe.skipIf(skip !== undefined)('virtual camera on v4l2loopback (vcam VM)', 
 
   it('(3) closing leaves the device usable: back to Video Output, and a restart at another size streams', () => {
     expect(readJson<{ outputOnlyAfterClose: boolean }>('step1.json').outputOnlyAfterClose).toBe(true)
-    const step = readJson<{ streaming: boolean; producerExit: number; outputOnlyAfterClose: boolean }>('step3.json')
+    const step = readJson<{ streaming: boolean; firstFrame: FirstFrame | null; producerExit: number; outputOnlyAfterClose: boolean }>('step3.json')
     expect(step.streaming, readText('producer2.err')).toBe(true)
+    expectFirstFrame(step.firstFrame, 'pattern', 320, 240, `${readText('producer2.err')}\n${guestLog}`)
     expect(readText('fmt2.txt')).toMatch(/Width\/Height\s*:\s*320\/240/)
     const r = readJson<FramesReport>('v4l2-restart.json')
     expect(r.frames).toBe(20)
@@ -146,7 +172,8 @@ describe.skipIf(skip !== undefined)('virtual camera on v4l2loopback (vcam VM)', 
       devices?: string[]
       settings?: { width: number; height: number; frameRate: number }
       frames?: { counter: number }[]
-      isIncreasing?: boolean
+      isNonDecreasing?: boolean
+      distinct?: number
       maxBarError?: number
       maxBitError?: number
       counterRate?: number
@@ -158,15 +185,20 @@ describe.skipIf(skip !== undefined)('virtual camera on v4l2loopback (vcam VM)', 
     expect(r.settings?.height).toBe(480)
     expect(r.settings?.frameRate).toBe(30)
     expect(r.frames?.length).toBe(8)
-    expect(r.isIncreasing).toBe(true)
+    // live and in order: counters never go back and keep advancing. A counter may repeat: the
+    // pacer re-sends the last frame while the emulated producer lags (2107 of 3966 writes in one
+    // run on a loaded host), as in the V4L2 checks above.
+    expect(r.isNonDecreasing, JSON.stringify(r.frames)).toBe(true)
+    expect(r.distinct).toBeGreaterThanOrEqual(4)
     expect(r.maxBarError).toBeLessThanOrEqual(40)
     expect(r.maxBitError).toBeLessThanOrEqual(40)
     expect(readJson<{ outputOnlyAfterClose: boolean }>('step2.json').outputOnlyAfterClose).toBe(true)
   })
 
   it('(5) a size change while an app holds the old size keeps its stream intact (letterboxed)', () => {
-    const step = readJson<{ streaming: boolean; producerExit: number; outputOnlyAfterClose: boolean }>('step5.json')
+    const step = readJson<{ streaming: boolean; firstFrame: FirstFrame | null; producerExit: number; outputOnlyAfterClose: boolean }>('step5.json')
     expect(step.streaming).toBe(true)
+    expectFirstFrame(step.firstFrame, 'pattern', 640, 480, `${readText('producer6.err')}\n${guestLog}`)
     const r = readJson<FramesReport & { first: number; last: number }>('v4l2-resize.json')
     // a 320x240 pattern fitted into 640x480 is the same picture at 2x: it decodes the same way
     expect(r.frames).toBe(240)
@@ -184,13 +216,21 @@ describe.skipIf(skip !== undefined)('virtual camera on v4l2loopback (vcam VM)', 
   })
 
   it.skipIf(!existsSync(CLIP))('`portseg vcam --input clip.y4m` delivers the clip at its size and rate', () => {
-    const step = readJson<{ streaming: boolean; producerExit: number }>('step-clip.json')
+    const step = readJson<{ streaming: boolean; firstFrame: FirstFrame | null; producerExit: number }>('step-clip.json')
     expect(step.streaming, readText('producer5.err')).toBe(true)
+    // the consumer started only once the CLI said the clip's first frame was on the device
+    expectFirstFrame(step.firstFrame, 'clip', 640, 360, `${readText('producer5.err')}\n${guestLog}`)
     expect(step.producerExit).toBe(0)
     const fmt = readText('fmt5.txt')
     expect(fmt).toMatch(/Width\/Height\s*:\s*640\/360/)
     expect(fmt).toMatch(/Frames per second:\s*15\.000/)
-    const r = readJson<{ frames: number; maxMeanAbsDiff: number; matchedClipFrame: number[] }>('clip.json')
+    const r = readJson<{ error?: string; captured: number; skippedBeforeFirstFrame: number; frames: number; maxMeanAbsDiff: number; matchedClipFrame: number[] }>('clip.json')
+    expect(r.error).toBeUndefined()
+    expect(r.captured).toBe(17)
+    // buffers stamped before the event (v4l2loopback 0.12 hands a reader that starts within the
+    // first 3 writes the ring from its start): at most the placeholder and the first clip frame
+    expect(r.skippedBeforeFirstFrame).toBeLessThanOrEqual(2)
+    // every one of the 15 checked frames was stamped after the first clip frame was written
     expect(r.frames).toBe(15)
     // YUV → RGB (reader) → YUV (vcam) round trip: within a few levels of the clip's own luma
     expect(r.maxMeanAbsDiff).toBeLessThan(3)

@@ -40,6 +40,22 @@ wait_line() { # FILE PATTERN SECONDS: until a line matching PATTERN appears
     for ((i = 0; i < $3 * 5; i++)); do grep -q "$2" "$1" 2> /dev/null && return 0; sleep 0.2; done
     return 1
 }
+alive() { local st; read -r _ _ st _ < "/proc/$1/stat" 2> /dev/null && [ "$st" != Z ]; } # an exited, unreaped child is a zombie
+first_frame() { # NAME SECONDS: until producer NAME ($P) prints its "first-frame" event (its first
+    # frame is on the device, not the placeholder); prints that JSON line. Fails, saying why, when
+    # the producer exits first or the time runs out.
+    local i line
+    for ((i = 0; i < $2 * 5; i++)); do
+        line=$(grep -m 1 '"event":"first-frame"' "$OUT/$1.jsonl" 2> /dev/null) && { echo "$line"; return 0; }
+        if ! alive "$P"; then
+            log "   FAILED: $1 exited before writing its first frame; $OUT/$1.err: $(tail -c 300 "$OUT/$1.err" 2> /dev/null)" >&2
+            return 1
+        fi
+        sleep 0.2
+    done
+    log "   FAILED: $1 printed no first-frame event within $2 s; the consumer starts anyway" >&2
+    return 1
+}
 stop_producer() { # PID: SIGTERM (the CLI closes the device cleanly), then wait; sets RC
     kill -TERM "$1" 2> /dev/null
     wait "$1"
@@ -56,7 +72,8 @@ log "1. portseg vcam --pattern 640x480 YUYV 30 fps -> v4l2-ctl"
 start producer1 bin/portseg.js --pattern --size 640x480 --fps 30 --json
 P1=$P
 streaming=$(json_bool wait_capture 60)
-log "   streaming: $streaming (caps $(caps))"
+first=$(first_frame producer1 120)
+log "   streaming: $streaming (caps $(caps)); ${first:-no first-frame event}"
 v4l2-ctl -d "$DEV" --get-fmt-video --get-parm > "$OUT/fmt1.txt" 2>&1
 # a second producer while the first streams: must fail with VCAM_BUSY, not hang or corrupt
 pv --pattern --size 640x480 --seconds 2 > /dev/null 2> "$OUT/busy.err"
@@ -68,7 +85,7 @@ stop_producer "$P1"; rc=$RC
 after=$(json_bool output_only)
 log "   producer exit $rc; output-only after close: $after"
 node "$HERE/check-frames.mjs" "$CAP/capture1.yuyv" 640 480 > "$OUT/v4l2.json"
-echo "{\"streaming\": $streaming, \"producerExit\": $rc, \"outputOnlyAfterClose\": $after}" > "$OUT/step1.json"
+echo "{\"streaming\": $streaming, \"firstFrame\": ${first:-null}, \"producerExit\": $rc, \"outputOnlyAfterClose\": $after}" > "$OUT/step1.json"
 rm -f "$CAP/capture1.yuyv"
 
 # --- 3. restart: a new producer (another size, another format) finds the device usable ---------
@@ -76,12 +93,13 @@ log "3. restart: portseg vcam --pattern 320x240 -> v4l2-ctl"
 start producer2 "$SLIM" --pattern --size 320x240 --fps 30 --json
 P2=$P
 streaming=$(json_bool wait_capture 60)
+first=$(first_frame producer2 120)
 v4l2-ctl -d "$DEV" --get-fmt-video > "$OUT/fmt2.txt" 2>&1
 timeout 60 v4l2-ctl -d "$DEV" --stream-mmap=4 --stream-count=20 --stream-to="$CAP/capture2.yuyv" > /dev/null 2> "$OUT/capture2.err"
 stop_producer "$P2"; rc=$RC
 after=$(json_bool output_only)
 node "$HERE/check-frames.mjs" "$CAP/capture2.yuyv" 320 240 > "$OUT/v4l2-restart.json"
-echo "{\"streaming\": $streaming, \"producerExit\": $rc, \"outputOnlyAfterClose\": $after}" > "$OUT/step3.json"
+echo "{\"streaming\": $streaming, \"firstFrame\": ${first:-null}, \"producerExit\": $rc, \"outputOnlyAfterClose\": $after}" > "$OUT/step3.json"
 rm -f "$CAP/capture2.yuyv"
 
 # --- 4. stall: the producer stops feeding (stays open); consumers keep getting frames at the rate
@@ -104,10 +122,11 @@ log "5. size change: 640x480 -> 320x240 at frame 120 while v4l2-ctl reads"
 start producer6 "$SLIM" --pattern --size 640x480 --fps 30 --switch-size 120:320x240 --json
 P6=$P
 streaming=$(json_bool wait_capture 60)
+first=$(first_frame producer6 120)
 timeout 90 v4l2-ctl -d "$DEV" --stream-mmap=4 --stream-count=240 --stream-to="$CAP/capture6.yuyv" > /dev/null 2> "$OUT/capture6.err"
 stop_producer "$P6"; rc=$RC
 node "$HERE/check-frames.mjs" "$CAP/capture6.yuyv" 640 480 > "$OUT/v4l2-resize.json"
-echo "{\"streaming\": $streaming, \"producerExit\": $rc, \"outputOnlyAfterClose\": $(json_bool output_only)}" > "$OUT/step5.json"
+echo "{\"streaming\": $streaming, \"firstFrame\": ${first:-null}, \"producerExit\": $rc, \"outputOnlyAfterClose\": $(json_bool output_only)}" > "$OUT/step5.json"
 rm -f "$CAP/capture6.yuyv"
 
 # --- a clip: portseg vcam --input (sync write path) delivers the clip's pixels -----------------
@@ -117,11 +136,19 @@ if [ -n "$CLIP" ] && [ -f "$CLIP" ]; then
     start producer5 "$SLIM" --input "$CLIP" --loop --json
     P5=$P
     streaming=$(json_bool wait_capture 60)
+    # the CLI may still be reading and converting the clip's first frame: the camera shows the
+    # placeholder until then. The consumer starts once the clip is on the device.
+    first=$(first_frame producer5 120)
+    log "   streaming: $streaming; ${first:-no first-frame event}"
+    after_us=$(sed -n 's/.*"monotonicUs":\([0-9]*\).*/\1/p' <<< "$first")
     v4l2-ctl -d "$DEV" --get-fmt-video --get-parm > "$OUT/fmt5.txt" 2>&1
-    timeout 60 v4l2-ctl -d "$DEV" --stream-mmap=4 --stream-count=15 --stream-to="$CAP/capture5.yuyv" > /dev/null 2> "$OUT/capture5.err"
+    # --verbose logs each buffer's timestamp (stderr): v4l2loopback 0.12 hands a reader that starts
+    # within its first 3 writes the ring from the start, so a buffer written before the first
+    # clip frame may still lead. 2 spare frames; the checker drops those stamped before the event.
+    timeout 60 v4l2-ctl -d "$DEV" --verbose --stream-mmap=4 --stream-count=17 --stream-to="$CAP/capture5.yuyv" > /dev/null 2> "$OUT/capture5.err"
     stop_producer "$P5"; rc=$RC
-    node "$HERE/check-clip.mjs" "$CAP/capture5.yuyv" "$CLIP" > "$OUT/clip.json"
-    echo "{\"streaming\": $streaming, \"producerExit\": $rc}" > "$OUT/step-clip.json"
+    node "$HERE/check-clip.mjs" "$CAP/capture5.yuyv" "$CLIP" --frames 15 ${after_us:+--after-us "$after_us" --buffers "$OUT/capture5.err"} > "$OUT/clip.json"
+    echo "{\"streaming\": $streaming, \"firstFrame\": ${first:-null}, \"producerExit\": $rc}" > "$OUT/step-clip.json"
     rm -f "$CAP/capture5.yuyv"
 fi
 
@@ -136,6 +163,7 @@ if [ "$CHROMIUM" = 1 ]; then
     start producer4 "$SLIM" --pattern --size 640x480 --fps 30 --json
     P4=$P
     wait_capture 60 > /dev/null
+    first_frame producer4 120 > /dev/null
     timeout 420 node "$HERE/gum.mjs" 640 480 8 "$OUT/chromium.json" > "$OUT/chromium.log" 2>&1
     stop_producer "$P4"; rc=$RC
     echo "{\"producerExit\": $rc, \"outputOnlyAfterClose\": $(json_bool output_only)}" > "$OUT/step2.json"

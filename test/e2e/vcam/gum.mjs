@@ -42,6 +42,10 @@ try {
     report.maxBarError = Math.max(...frames.map((f) => f.barError))
     report.maxBitError = Math.max(...frames.map((f) => f.bitError))
     report.isIncreasing = frames.every((f, i) => i === 0 || f.counter > frames[i - 1].counter)
+    // when the emulated producer lags, the camera's pacer repeats its last frame (by design: the
+    // camera never freezes), and Chromium may sample the same counter twice
+    report.isNonDecreasing = frames.every((f, i) => i === 0 || f.counter >= frames[i - 1].counter)
+    report.distinct = new Set(frames.map((f) => f.counter)).size
   }
 } catch (e) {
   report.error = String(e && e.stack ? e.stack : e)

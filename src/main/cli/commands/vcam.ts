@@ -89,6 +89,32 @@ function emit(json: boolean | undefined, event: Record<string, unknown>, text: s
   else process.stderr.write(`${text}\n`)
 }
 
+/** Like emit(), but resolves once the line is handed to the OS (stdout to a pipe is asynchronous on POSIX). */
+function emitFlushed(json: boolean | undefined, event: Record<string, unknown>, text: string): Promise<void> {
+  const stream = json ? process.stdout : process.stderr
+  return new Promise((resolve) => {
+    // an error (EPIPE: the reader left) is handled by the stream's own listeners; do not hang on it
+    stream.write(`${json ? JSON.stringify(event) : text}\n`, () => resolve())
+  })
+}
+
+/**
+ * The "first-frame" event: the first frame from the input (not the placeholder) is on the device,
+ * its write() has returned. Scripts start their consumer on it. `monotonicUs` is CLOCK_MONOTONIC
+ * (the clock v4l2loopback stamps buffers with) just after that write: every buffer stamped later
+ * carries the input, never the placeholder.
+ */
+function firstFrameEvent(camera: VirtualCamera, source: 'clip' | 'pattern', seq: number, startedMs: number): { event: Record<string, unknown>; text: string } {
+  const monotonicUs = Number(process.hrtime.bigint() / 1000n)
+  const { width, height } = camera.deviceSize
+  const ms = Math.round(performance.now() - startedMs)
+  const deviceWrites = camera.stats().framesWritten
+  return {
+    event: { event: 'first-frame', seq, source, width, height, format: camera.format, device: camera.devicePath, deviceWrites, ms, monotonicUs },
+    text: `portseg vcam: first ${source} frame written to ${camera.devicePath} after ${ms} ms (the placeholder is no longer shown)`,
+  }
+}
+
 /** Resolves on SIGINT/SIGTERM or after `seconds`; the camera is closed by the caller either way. */
 function stopSignal(seconds: number | undefined): { promise: Promise<string>; dispose: () => void } {
   let resolveStop: (why: string) => void = () => undefined
@@ -142,6 +168,7 @@ async function sendPattern(o: VcamOptions): Promise<void> {
   let size = { width, height }
   let buffer = new Uint8Array(width * height * 4)
   let counter = 0
+  let isFirstFrameAnnounced = false
   let timer: NodeJS.Timeout | undefined
   let failure: unknown
   const periodMs = 1000 / fps
@@ -163,6 +190,13 @@ async function sendPattern(o: VcamOptions): Promise<void> {
       return
     }
     if (!camera.isOpen) return
+    // writeAsync returns without writing when the camera closed meanwhile: announce only a real write
+    if (!isFirstFrameAnnounced && camera.stats().framesSubmitted > 0) {
+      isFirstFrameAnnounced = true
+      const first = firstFrameEvent(camera, 'pattern', counter + 1, started)
+      await emitFlushed(o.json, first.event, first.text)
+      if (!camera.isOpen) return
+    }
     counter++
     const due = started + counter * periodMs
     timer = setTimeout(() => void tick(), Math.max(0, due - performance.now()))
@@ -200,6 +234,10 @@ async function sendClip(o: VcamOptions, file: string): Promise<void> {
         if (why) break
         camera.write(frame)
         sent++
+        if (sent === 1) {
+          const first = firstFrameEvent(camera, 'clip', 1, started)
+          await emitFlushed(o.json, first.event, first.text)
+        }
         const waitMs = started + sent * periodMs - performance.now()
         if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs))
       }
@@ -298,7 +336,7 @@ export function registerVcam(program: Command): void {
     .option('--label <name>', 'card label of the device to use', 'PortSeg Camera')
     .option('--format <fourcc>', `pixel format: ${VCAM_FORMATS.join(' | ')}`, 'YUYV')
     .option('--color-space <cs>', `${VCAM_COLOR_SPACES.join(' | ')}`, 'bt601')
-    .option('--json', 'machine-readable output: one JSON object per line')
+    .option('--json', 'machine-readable output: one JSON object per line (with --pattern/--input, events "started", "first-frame", "stalled", "stopped")')
     .addHelpText(
       'after',
       `
@@ -306,7 +344,16 @@ Examples:
   portseg vcam --status
   portseg vcam --pattern --size 1280x720 --fps 30 --seconds 60
   portseg vcam --input ../shared/media/clip.y4m --loop
-  portseg vcam --bench`,
+  portseg vcam --bench
+
+With --pattern or --input, "first-frame" says that the first frame from the input (not the dark
+placeholder) has been written to the device: start a consumer after it. With --json it is one
+line on stdout, flushed at once:
+  {"event":"first-frame","seq":1,"source":"clip","width":640,"height":360,"format":"YUYV",
+   "device":"/dev/video10","deviceWrites":3,"ms":412,"monotonicUs":5123456789}
+deviceWrites counts this write and the placeholder writes before it; monotonicUs is
+CLOCK_MONOTONIC just after the write, the clock of V4L2 buffer timestamps (buffers stamped
+later never show the placeholder). Without --json a line on stderr says the same.`,
     )
     .action(async (o: VcamOptions) => {
       const modes = [o.status, o.list, o.setup, o.pattern, o.input !== undefined, o.bench].filter(Boolean).length
