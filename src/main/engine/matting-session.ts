@@ -336,8 +336,10 @@ class SegmentationStepper implements Stepper {
     if (reset !== null) this.#temporal?.reset()
     // Temporal smoothing on the low-res mask (~25x fewer pixels than the alpha at 720p); the guided
     // upsampling that follows snaps edges to the current frame.
-    this.#temporal?.applyToMask(mask, mw, mh, frame)
-    const alpha = refineAlpha(mask, mw, mh, frame, { guided: this.#guided })
+    // the input resampler's per-cell luma is the guide whenever the mask has the input's grid
+    const guideLuma = mw === this.#io.width && mh === this.#io.height ? this.#resampler.luma : undefined
+    this.#temporal?.applyToMask(mask, mw, mh, frame, guideLuma)
+    const alpha = refineAlpha(mask, mw, mh, frame, { guided: this.#guided, guideLuma })
     const t3 = performance.now()
     const matte: Matte = {
       seq: frame.seq,

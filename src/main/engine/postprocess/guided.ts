@@ -3,8 +3,11 @@
  * the linear model q = a·I + b is solved on the mask's own low-resolution grid against the
  * camera frame downsampled to that grid, then a and b are upsampled bilinearly and applied to
  * the full-resolution frame in one pass. Edges follow the image (hair, shoulders) instead of the
- * blocky model grid, and the full-res cost is a handful of multiply-adds per pixel.
+ * blocky model grid, and the full-res cost is a handful of multiply-adds per pixel, paid only in
+ * the band around the person's outline (expand.ts). The luma guide (the default) is the fast
+ * path; the colour guide is the reference it was measured against.
  */
+import { ExpandScratch, expandAffine, nodeKind, type ExpandTarget } from './expand.js'
 import { axisMap } from './upsample.js'
 
 /** Scratch buffers, reused while sizes stay the same (no per-frame allocation). */
@@ -216,45 +219,6 @@ function downsampleGuide(
       gr[k] = gr[k]! + r
       gg[k] = gg[k]! + g
       gb[k] = gb[k]! + b
-    }
-  }
-}
-
-/** Like downsampleGuide, for the luma guide (R+2G+B)/4 only: one accumulator per cell. */
-function downsampleLuma(data: Uint8Array, bpp: number, W: number, H: number, mw: number, mh: number, out: Float32Array, cellX0: Int32Array): void {
-  const sx = W / mw
-  const sy = H / mh
-  const stepX = sx >= 6 ? 3 : sx >= 4 ? 2 : 1
-  const stepY = sy >= 6 ? 3 : sy >= 4 ? 2 : 1
-  for (let i = 0; i <= mw; i++) cellX0[i] = Math.min(W, Math.ceil((i * sx) / stepX) * stepX)
-  out.fill(0)
-  const pStep = stepX * bpp
-  let prevCellY = -1
-  let rowsInCell = 0
-  for (let y = 0; y <= H; y += stepY) {
-    const cellY = y < H ? Math.min(mh - 1, Math.floor(y / sy)) : mh
-    if (cellY !== prevCellY && prevCellY >= 0) {
-      const base = prevCellY * mw
-      for (let i = 0; i < mw; i++) {
-        const n = Math.max(1, ((cellX0[i + 1]! - cellX0[i]!) / stepX) * rowsInCell)
-        out[base + i] = out[base + i]! / (1020 * n)
-      }
-      rowsInCell = 0
-    }
-    if (y >= H) break
-    prevCellY = cellY
-    rowsInCell++
-    const base = cellY * mw
-    const rowP = y * W * bpp
-    for (let i = 0; i < mw; i++) {
-      let acc = 0
-      const xe = cellX0[i + 1]!
-      let p = rowP + cellX0[i]! * bpp
-      for (let x = cellX0[i]!; x < xe; x += stepX) {
-        acc += data[p]! + 2 * data[p + 1]! + data[p + 2]!
-        p += pStep
-      }
-      out[base + i] = out[base + i]! + acc
     }
   }
 }
@@ -517,128 +481,158 @@ function applyRow(
   }
 }
 
+/** Scratch for the luma-guided filter, reused while sizes stay the same. */
+export class LumaGuidedScratch {
+  private n = 0
+  private w = 0
+  private key = ''
+  /** slope (per luma unit 0..1020, in output levels) and offset (output levels) per grid cell */
+  A = new Float32Array(0)
+  B = new Float32Array(0)
+  /** row-wise window sums of I, p, I², I·p */
+  hI = new Float32Array(0)
+  hP = new Float32Array(0)
+  hII = new Float32Array(0)
+  hIP = new Float32Array(0)
+  /** running column sums of the row sums */
+  cI = new Float64Array(0)
+  cP = new Float64Array(0)
+  cII = new Float64Array(0)
+  cIP = new Float64Array(0)
+  /** 1 / window width per column and 1 / window height per row (windows clip at the borders) */
+  invX = new Float64Array(0)
+  invY = new Float64Array(0)
+  readonly expand = new ExpandScratch()
+
+  ensure(w: number, h: number, r: number): void {
+    const n = w * h
+    if (n !== this.n || w !== this.w) {
+      this.A = new Float32Array(n)
+      this.B = new Float32Array(n)
+      // one more row of zeros: the vertical pass adds and removes it where its window is clipped
+      for (const k of ['hI', 'hP', 'hII', 'hIP'] as const) this[k] = new Float32Array(n + w)
+      this.n = n
+      this.w = w
+    }
+    const key = `${w}x${h}r${r}`
+    if (key !== this.key) {
+      for (const k of ['cI', 'cP', 'cII', 'cIP'] as const) this[k] = new Float64Array(w)
+      this.invX = new Float64Array(w)
+      this.invY = new Float64Array(h)
+      for (let x = 0; x < w; x++) this.invX[x] = 1 / (Math.min(x + r, w - 1) - Math.max(x - r, 0) + 1)
+      for (let y = 0; y < h; y++) this.invY[y] = 1 / (Math.min(y + r, h - 1) - Math.max(y - r, 0) + 1)
+      this.key = key
+    }
+  }
+}
+
 /**
- * Luma-guided variant: the same fast guided filter with a single-channel guide (R+2G+B)/4.
- * About a third of the low-resolution work and half the full-resolution work of the colour
- * guide; edges still follow the picture wherever luma separates person and background.
+ * Fast guided filter with a single-channel guide: I = (R+2G+B)/4 of each mask cell, 0..1
+ * (`guide`, FrameGrid's luma). The box statistics of I, p, I², I·p are running sums in two passes
+ * (rows, then columns fused with the solve) that end in the linear coefficients a, b per cell and
+ * each cell's kind (snapped or computed); then one full-resolution pass evaluates a·L + b with a
+ * and b interpolated bilinearly and L read from the frame's pixel (expandAffine). Edges follow the
+ * picture wherever luma separates person and background.
  */
 export function guidedUpsampleLuma(
   mask: Float32Array,
   mw: number,
   mh: number,
-  data: Uint8Array,
-  bpp: number,
-  W: number,
-  H: number,
+  guide: Float32Array,
+  frame: ExpandTarget,
   out: Uint8Array,
   radius: number,
   eps: number,
-  s: GuidedScratch,
+  s: LumaGuidedScratch,
+  outIsZero: boolean,
 ): void {
-  const n = mw * mh
-  s.ensure(n, W, mw)
-  const P = s.planes as Float32Array[]
-  const A = P[0]!
-  const B = P[1]!
-  const I = P[3]!
-  const mI = P[4]!
-  const mP = P[5]!
-  const II = P[6]!
-  const IP = P[7]!
-  const tmp = s.tmp
-  downsampleLuma(data, bpp, W, H, mw, mh, I, s.cellX0)
-  for (let k = 0; k < n; k++) {
-    const v = I[k]!
-    const p = mask[k]!
-    I[k] = v
-    II[k] = v * v
-    IP[k] = v * p
-  }
   const r = Math.max(1, Math.round(radius))
-  const inv = invCounts(mw, mh, r)
-  const cs = s.colSum
-  boxMean(I, mI, tmp, cs, mw, mh, r, inv)
-  boxMean(mask, mP, tmp, cs, mw, mh, r, inv)
-  boxMean(II, II, tmp, cs, mw, mh, r, inv)
-  boxMean(IP, IP, tmp, cs, mw, mh, r, inv)
-  for (let k = 0; k < n; k++) {
-    const mi = mI[k]!
-    const mp = mP[k]!
-    const a = (IP[k]! - mi * mp) / (II[k]! - mi * mi + eps)
-    A[k] = a
-    B[k] = mp - a * mi
-  }
-  // No second box over a and b here (unlike the colour path): bilinear upsampling already
-  // smooths them, and on the P3M set skipping it scored better (MAD 8.51 vs 8.60) and costs less.
-  // output bytes: 255·(a·(L/255) + b) = a·L + 255·b, with L = (R+2G+B)/4 in 0..255
-  for (let k = 0; k < n; k++) B[k] = B[k]! * 255
-  applyLuma(A, B, mw, mh, data, bpp, W, H, out, s)
-}
-
-function applyLuma(A: Float32Array, B: Float32Array, mw: number, mh: number, data: Uint8Array, bpp: number, W: number, H: number, out: Uint8Array, s: GuidedScratch): void {
-  const mx = axisMap(mw, W)
-  const my = axisMap(mh, H)
-  const o = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length)
-  const mxi0 = mx.i0
-  const mxi1 = mx.i1
-  const mxw = mx.w
-  const ra = s.rowsA
-  const rb = s.rowsB
-  // flatFlags takes three slope planes: the luma slope goes in one, zeros in the other two
-  const zero = s.planes[8]!
-  zero.fill(0)
-  let pairKey = -1
-  for (let y = 0; y < H; y++) {
-    const j0 = my.i0[y]!
-    const j1 = my.i1[y]!
-    if (pairKey !== j0 * 65536 + j1) {
-      pairKey = j0 * 65536 + j1
-      flatFlags(A, zero, zero, B, j0, j1, mw, s.flat)
-      buildRuns(s.flat, mxi0, W, s)
-      const runs = s.runs
-      for (let k = 0; k < s.runCount; k++) {
-        if (runs[3 * k + 2] !== 0) continue
-        const xs = runs[3 * k]!
-        const xe = runs[3 * k + 1]!
-        widenRow(A, j0, mw, ra[0]!, xs, xe, mxi0, mxi1, mxw)
-        widenRow(B, j0, mw, ra[3]!, xs, xe, mxi0, mxi1, mxw)
-        widenRow(A, j1, mw, rb[0]!, xs, xe, mxi0, mxi1, mxw)
-        widenRow(B, j1, mw, rb[3]!, xs, xe, mxi0, mxi1, mxw)
+  s.ensure(mw, mh, r)
+  const { A, B, hI, hP, hII, hIP, cI, cP, cII, cIP, invX, invY } = s
+  s.expand.ensure(mw, mh, frame.width, frame.height)
+  const kind = s.expand.kind
+  // horizontal window sums, all four statistics in one pass
+  for (let y = 0; y < mh; y++) {
+    const row = y * mw
+    let sI = 0
+    let sP = 0
+    let sII = 0
+    let sIP = 0
+    for (let x = 0; x < r && x < mw; x++) {
+      const i = guide[row + x]!
+      const p = mask[row + x]!
+      sI += i
+      sP += p
+      sII += i * i
+      sIP += i * p
+    }
+    for (let x = 0; x < mw; x++) {
+      if (x + r < mw) {
+        const i = guide[row + x + r]!
+        const p = mask[row + x + r]!
+        sI += i
+        sP += p
+        sII += i * i
+        sIP += i * p
       }
+      if (x > r) {
+        const i = guide[row + x - r - 1]!
+        const p = mask[row + x - r - 1]!
+        sI -= i
+        sP -= p
+        sII -= i * i
+        sIP -= i * p
+      }
+      hI[row + x] = sI
+      hP[row + x] = sP
+      hII[row + x] = sII
+      hIP[row + x] = sIP
     }
-    applyRowLuma(ra[0]!, ra[3]!, rb[0]!, rb[3]!, my.w[y]! * 0.00390625, data, y * W * bpp, bpp, o, y * W, s.runs, s.runCount)
   }
+  // vertical: running column sums → means → a = cov(I,p) / (var(I) + ε), b = mean(p) − a·mean(I),
+  // in one pass per row; the row sums have a zero row at index mh, used where the window is clipped
+  cI.fill(0)
+  cP.fill(0)
+  cII.fill(0)
+  cIP.fill(0)
+  const zero = mh * mw
+  for (let y = 0; y < r && y < mh; y++) {
+    const row = y * mw
+    for (let x = 0; x < mw; x++) {
+      cI[x] = cI[x]! + hI[row + x]!
+      cP[x] = cP[x]! + hP[row + x]!
+      cII[x] = cII[x]! + hII[row + x]!
+      cIP[x] = cIP[x]! + hIP[row + x]!
+    }
+  }
+  for (let y = 0; y < mh; y++) {
+    const add = y + r < mh ? (y + r) * mw : zero
+    const sub = y > r ? (y - r - 1) * mw : zero
+    const row = y * mw
+    const iy = invY[y]!
+    for (let x = 0; x < mw; x++) {
+      const sI = cI[x]! + hI[add + x]! - hI[sub + x]!
+      const sP = cP[x]! + hP[add + x]! - hP[sub + x]!
+      const sII = cII[x]! + hII[add + x]! - hII[sub + x]!
+      const sIP = cIP[x]! + hIP[add + x]! - hIP[sub + x]!
+      cI[x] = sI
+      cP[x] = sP
+      cII[x] = sII
+      cIP[x] = sIP
+      const inv = invX[x]! * iy
+      const mI = sI * inv
+      const mP = sP * inv
+      const a = (sIP * inv - mI * mP) / (sII * inv - mI * mI + eps)
+      // output levels: 255·(a·L/1020 + b) with L = R+2G+B
+      const sa = a * 0.25
+      const sb = (mP - a * mI) * 255
+      A[row + x] = sa
+      B[row + x] = sb
+      kind[row + x] = nodeKind(sa, sb, SNAP_LEVELS, 255 - SNAP_LEVELS)
+    }
+  }
+  // No second box over a and b (unlike the colour path): bilinear upsampling already smooths them,
+  // and on the P3M set skipping it scored better (MAD 8.51 vs 8.60) and costs less.
+  expandAffine(A, B, mw, mh, frame, out, s.expand, outIsZero)
 }
 
-function applyRowLuma(
-  a0: Float32Array,
-  b0: Float32Array,
-  a1: Float32Array,
-  b1: Float32Array,
-  fy: number,
-  data: Uint8Array,
-  p0: number,
-  bpp: number,
-  o: Uint8ClampedArray,
-  row: number,
-  runs: Int32Array,
-  runCount: number,
-): void {
-  for (let k = 0; k < runCount; k++) {
-    const xs = runs[3 * k]!
-    const xe = runs[3 * k + 1]!
-    const f = runs[3 * k + 2]!
-    if (f !== 0) {
-      o.fill(f === 1 ? 0 : 255, row + xs, row + xe)
-      continue
-    }
-    let p = p0 + xs * bpp
-    for (let x = xs; x < xe; x++) {
-      const va = a0[x]!
-      const vb = b0[x]!
-      const L = (data[p]! + 2 * data[p + 1]! + data[p + 2]!) * 0.25
-      o[row + x] = (va + (a1[x]! - va) * fy) * L + vb + (b1[x]! - vb) * fy
-      p += bpp
-    }
-  }
-}

@@ -6,8 +6,9 @@
 import { badArgument } from '../../../shared/errors.js'
 import { validateFrame } from '../io/frame.js'
 import type { Frame } from '../types.js'
-import { GuidedScratch, guidedUpsample, guidedUpsampleLuma } from './guided.js'
-import { bilinearUpsample } from './upsample.js'
+import { FrameGrid } from '../preprocess.js'
+import { GuidedScratch, guidedUpsample, guidedUpsampleLuma, LumaGuidedScratch } from './guided.js'
+import { BilinearScratch, bilinearUpsample } from './upsample.js'
 
 export { TemporalFilter } from './temporal.js'
 export type { TemporalFilterOptions } from './temporal.js'
@@ -23,20 +24,25 @@ export interface RefineOptions {
   guide?: 'luma' | 'rgb'
   /** Write into this buffer (frame.width*frame.height bytes) instead of allocating one. */
   out?: Uint8Array
+  /**
+   * The frame's mean luma per mask cell, 0..1 (`FrameGrid(maskWidth, maskHeight).run(frame).luma`),
+   * when the caller already has it (the engine's input resampler does): saves a pass over the frame.
+   */
+  guideLuma?: Float32Array
 }
 
 // tuned on the P3M set with MediaPipe output (see test/main/engine/postprocess/refine.test.ts)
 const DEFAULT_RADIUS = 1
 const DEFAULT_EPS = 1e-4
 const guidedScratch = new GuidedScratch()
-const scratch = { rowA: new Float32Array(0), rowB: new Float32Array(0) }
+const lumaScratch = new LumaGuidedScratch()
+const bilinearScratch = new BilinearScratch()
+let grid: FrameGrid | null = null
 
-function rows(w: number): { rowA: Float32Array; rowB: Float32Array } {
-  if (scratch.rowA.length < w) {
-    scratch.rowA = new Float32Array(w)
-    scratch.rowB = new Float32Array(w)
-  }
-  return scratch
+/** The frame's mean luma per mask cell (one grid, reused while the mask size stays the same). */
+export function maskGridLuma(frame: Frame, maskWidth: number, maskHeight: number): Float32Array {
+  if (grid?.width !== maskWidth || grid.height !== maskHeight) grid = new FrameGrid(maskWidth, maskHeight)
+  return grid.run(frame).luma
 }
 
 /**
@@ -55,8 +61,7 @@ export function refineAlpha(mask: Float32Array, maskWidth: number, maskHeight: n
   const out = options.out ?? new Uint8Array(width * height)
   if (out.length !== width * height) throw badArgument('refineAlpha', 'options.out.length', `${width * height}`, out.length)
   if (options.guided === false) {
-    const r = rows(width)
-    bilinearUpsample(mask, maskWidth, maskHeight, out, width, height, r.rowA, r.rowB)
+    bilinearUpsample(mask, maskWidth, maskHeight, out, width, height, bilinearScratch, options.out === undefined)
     return out
   }
   const radius = options.radius ?? DEFAULT_RADIUS
@@ -65,6 +70,10 @@ export function refineAlpha(mask: Float32Array, maskWidth: number, maskHeight: n
   if (!(eps > 0 && eps < 1)) throw badArgument('refineAlpha', 'options.eps', 'a number in (0, 1)', eps)
   const bpp = frame.format === 'RGBA' ? 4 : 3
   if (options.guide === 'rgb') guidedUpsample(mask, maskWidth, maskHeight, frame.data, bpp, width, height, out, radius, eps, guidedScratch)
-  else guidedUpsampleLuma(mask, maskWidth, maskHeight, frame.data, bpp, width, height, out, radius, eps, guidedScratch)
+  else {
+    const guide = options.guideLuma ?? maskGridLuma(frame, maskWidth, maskHeight)
+    if (guide.length !== mask.length) throw badArgument('refineAlpha', 'options.guideLuma.length', `maskWidth*maskHeight = ${mask.length}`, guide.length)
+    guidedUpsampleLuma(mask, maskWidth, maskHeight, guide, frame, out, radius, eps, lumaScratch, options.out === undefined)
+  }
   return out
 }

@@ -6,6 +6,7 @@
  * the picture barely changes.
  */
 import { badArgument } from '../../../shared/errors.js'
+import { FrameGrid } from '../preprocess.js'
 import type { Frame } from '../types.js'
 
 export interface TemporalFilterOptions {
@@ -29,6 +30,9 @@ export class TemporalFilter {
   private readonly motionHigh: number
   /** weight multiplier (0..256) by |Δalpha| */
   private readonly jumpLut = new Int32Array(256)
+  /** jumpLow and jumpHigh as probabilities (0..1), for the mask variant */
+  private readonly jumpLow01: number
+  private readonly jumpHigh01: number
   private width = 0
   private height = 0
   private gw = 0
@@ -47,9 +51,12 @@ export class TemporalFilter {
     fh: 0,
     hasPrev: false,
     prev: new Float32Array(0),
-    luma: new Float32Array(0),
     prevLuma: new Float32Array(0),
+    /** horizontal 3-max of the luma change per mask cell (dense mode) */
     motion: new Float32Array(0),
+    /** cells blended last frame: many (SINet's soft masks) → measure motion everywhere first */
+    active: 0,
+    grid: null as FrameGrid | null,
   }
 
   constructor(options: TemporalFilterOptions = {}) {
@@ -62,6 +69,8 @@ export class TemporalFilter {
     const jumpLow = options.jumpLow ?? 32
     const jumpHigh = options.jumpHigh ?? 128
     if (!(jumpHigh > jumpLow)) throw badArgument('TemporalFilter', 'jumpHigh', `greater than jumpLow (${jumpLow})`, jumpHigh)
+    this.jumpLow01 = jumpLow / 255
+    this.jumpHigh01 = jumpHigh / 255
     for (let d = 0; d < 256; d++) {
       const t = d <= jumpLow ? 1 : d >= jumpHigh ? 0 : (jumpHigh - d) / (jumpHigh - jumpLow)
       this.jumpLut[d] = Math.round(t * 256)
@@ -99,27 +108,37 @@ export class TemporalFilter {
    * The same motion-adaptive smoothing applied to the model's low-resolution probability mask
    * (in place) instead of the full-resolution alpha: ~25x fewer pixels at 1280x720, and the
    * guided upsampling that follows snaps edges to the current frame. Use either this (before
-   * refineAlpha) or apply() (after it), not both.
+   * refineAlpha) or apply() (after it), not both. Motion is measured on the frame's mean luma per
+   * mask cell (0..1); pass `guideLuma` when the caller already has it (the same plane refineAlpha
+   * takes), or it is computed here.
    */
-  applyToMask(mask: Float32Array, maskWidth: number, maskHeight: number, frame: Frame): Float32Array {
-    if (mask.length !== maskWidth * maskHeight) {
-      throw badArgument('TemporalFilter.applyToMask', 'mask.length', `maskWidth*maskHeight = ${maskWidth * maskHeight}`, mask.length)
+  applyToMask(mask: Float32Array, maskWidth: number, maskHeight: number, frame: Frame, guideLuma?: Float32Array): Float32Array {
+    const n = maskWidth * maskHeight
+    if (mask.length !== n) {
+      throw badArgument('TemporalFilter.applyToMask', 'mask.length', `maskWidth*maskHeight = ${n}`, mask.length)
+    }
+    if (guideLuma !== undefined && guideLuma.length !== n) {
+      throw badArgument('TemporalFilter.applyToMask', 'guideLuma.length', `maskWidth*maskHeight = ${n}`, guideLuma.length)
     }
     const m = this.mask
     if (maskWidth !== m.mw || maskHeight !== m.mh || frame.width !== m.fw || frame.height !== m.fh) {
-      const n = maskWidth * maskHeight
       Object.assign(m, { mw: maskWidth, mh: maskHeight, fw: frame.width, fh: frame.height, hasPrev: false })
       m.prev = new Float32Array(n)
-      m.luma = new Float32Array(n)
       m.prevLuma = new Float32Array(n)
       m.motion = new Float32Array(n)
     }
-    maskCellLuma(frame, maskWidth, maskHeight, m.luma)
-    if (m.hasPrev) blendMask(mask, m.prev, m.luma, m.prevLuma, m.motion, maskWidth, maskHeight, this.motionLow + 1, this.motionHigh - this.motionLow + 2, this.strength, this.jumpLut)
-    m.prev.set(mask)
-    const t = m.prevLuma
-    m.prevLuma = m.luma
-    m.luma = t
+    let luma = guideLuma
+    if (luma === undefined) {
+      if (m.grid?.width !== maskWidth || m.grid.height !== maskHeight) m.grid = new FrameGrid(maskWidth, maskHeight)
+      luma = m.grid.run(frame).luma
+    }
+    if (m.hasPrev) {
+      const dense = m.active * 8 > n
+      m.active = blendMask(mask, m.prev, luma, m.prevLuma, dense ? m.motion : null, maskWidth, maskHeight, this.motionLow + 1, this.motionHigh - this.motionLow + 2, this.strength, this.jumpLow01, this.jumpHigh01)
+    } else {
+      m.prev.set(mask)
+    }
+    m.prevLuma.set(luma)
     m.hasPrev = true
     return mask
   }
@@ -229,102 +248,107 @@ export class TemporalFilter {
   }
 }
 
-const sampleCache = new Map<string, Int32Array>()
-
-/** Sample offsets at 1/4 and 3/4 of each cell along one axis, cached by size. */
-function cellSamples(cells: number, size: number): Int32Array {
-  const key = `${cells}/${size}`
-  let t = sampleCache.get(key)
-  if (!t) {
-    t = new Int32Array(2 * cells)
-    const s = size / cells
-    for (let i = 0; i < cells; i++) {
-      t[2 * i] = Math.min(size - 1, Math.floor((i + 0.25) * s))
-      t[2 * i + 1] = Math.min(size - 1, Math.floor((i + 0.75) * s))
-    }
-    if (sampleCache.size > 32) sampleCache.clear()
-    sampleCache.set(key, t)
-  }
-  return t
-}
-
-/** Mean luma (R+2G+B)/4 of each mask cell's footprint in the frame, from a 2x2 sample grid. */
-function maskCellLuma(frame: Frame, mw: number, mh: number, out: Float32Array): void {
-  const { width: W, height: H, data } = frame
-  const bpp = frame.format === 'RGBA' ? 4 : 3
-  const xs = cellSamples(mw, W)
-  const ys = cellSamples(mh, H)
-  for (let j = 0; j < mh; j++) {
-    const r0 = ys[2 * j]! * W
-    const r1 = ys[2 * j + 1]! * W
-    for (let i = 0; i < mw; i++) {
-      const x0 = xs[2 * i]!
-      const x1 = xs[2 * i + 1]!
-      const a = (r0 + x0) * bpp
-      const b = (r0 + x1) * bpp
-      const c = (r1 + x0) * bpp
-      const d = (r1 + x1) * bpp
-      out[j * mw + i] =
-        (data[a]! + 2 * data[a + 1]! + data[a + 2]! + data[b]! + 2 * data[b + 1]! + data[b + 2]! +
-          data[c]! + 2 * data[c + 1]! + data[c + 2]! + data[d]! + 2 * data[d + 1]! + data[d + 2]!) * 0.0625
-    }
-  }
-}
+/** Mask changes under a quarter of an output level are not blended (most cells of a frame). */
+const SETTLED = 1 / 1024
 
 /**
- * mask ← mask + w·(prev − mask) per mask pixel, w = strength × stillness (3x3-dilated luma motion)
- * × jump factor. Thresholds are a little looser than apply()'s: mask cells are smaller, so noisier.
+ * mask ← mask + w·(prev − mask) per mask cell, w = strength × stillness (3x3-dilated luma motion)
+ * × jump factor; prev ← the result. Thresholds are a little looser than apply()'s: mask cells are
+ * smaller, so noisier. Only cells whose mask changed by more than SETTLED and less than jumpHigh
+ * are blended (the person's edges; MediaPipe's settled background and body are most of a frame);
+ * their 3x3 motion is read from `motion`, a horizontal 3-max measured over the whole grid first,
+ * when given (worth it when many cells blend), else measured per cell. Both give the same result.
+ * Returns the number of blended cells.
  */
 function blendMask(
   mask: Float32Array,
   prev: Float32Array,
   luma: Float32Array,
   prevLuma: Float32Array,
-  motion: Float32Array,
+  motion: Float32Array | null,
   mw: number,
   mh: number,
   lo: number,
   span: number,
   strength: number,
-  lut: Int32Array,
-): void {
-  const n = mw * mh
-  // motion, then its horizontal 3-max in place via a rolling window
-  for (let k = 0; k < n; k++) {
-    const d = luma[k]! - prevLuma[k]!
-    motion[k] = d < 0 ? -d : d
-  }
-  for (let y = 0; y < mh; y++) {
-    const row = y * mw
-    let left = 0
-    let mid = motion[row]!
-    for (let x = 0; x < mw; x++) {
-      const right = x + 1 < mw ? motion[row + x + 1]! : 0
-      const v = mid > left ? (mid > right ? mid : right) : left > right ? left : right
-      left = mid
-      mid = right
-      motion[row + x] = v
-    }
-  }
-  const invSpan = 1 / span
+  jumpLow: number,
+  jumpHigh: number,
+): number {
+  if (motion) horizontalMotion(luma, prevLuma, motion, mw, mh)
+  // luma is 0..1; the motion thresholds are in 0..255 levels
+  const moving = (lo + span) / 255
+  const low = lo / 255
+  const invSpan = 255 / span
+  const invJump = 1 / (jumpHigh - jumpLow)
+  let active = 0
   for (let y = 0; y < mh; y++) {
     const row = y * mw
     const up = y > 0 ? row - mw : row
     const down = y + 1 < mh ? row + mw : row
     for (let x = 0; x < mw; x++) {
-      let mm = motion[row + x]!
-      const a = motion[up + x]!
-      const b = motion[down + x]!
-      if (a > mm) mm = a
-      if (b > mm) mm = b
-      if (mm >= lo + span) continue // moving: keep the new mask as it is
-      const still = mm <= lo ? 1 : 1 - (mm - lo) * invSpan
       const k = row + x
       const cur = mask[k]!
-      const d = prev[k]! - cur
-      const ad = d < 0 ? -d : d
-      const jump = lut[ad >= 1 ? 255 : (ad * 255) | 0]! * 0.00390625
-      mask[k] = cur + strength * still * jump * d
+      const dp = prev[k]! - cur
+      const ad = dp < 0 ? -dp : dp
+      // settled, or a jump that passes through (and NaN, which fails the test)
+      if (!(ad > SETTLED && ad < jumpHigh)) {
+        prev[k] = cur
+        continue
+      }
+      active++
+      let mm: number
+      if (motion) {
+        mm = motion[k]!
+        const a = motion[up + x]!
+        const b = motion[down + x]!
+        if (a > mm) mm = a
+        if (b > mm) mm = b
+      } else {
+        mm = 0
+        const xa = x > 0 ? x - 1 : x
+        const xb = x + 1 < mw ? x + 1 : x
+        for (let r = up; r <= down; r += mw) {
+          for (let c = r + xa; c <= r + xb; c++) {
+            const d = luma[c]! - prevLuma[c]!
+            if (d > mm) mm = d
+            else if (-d > mm) mm = -d
+          }
+        }
+      }
+      if (mm >= moving) {
+        // moving: keep the new mask as it is
+        prev[k] = cur
+        continue
+      }
+      const still = mm <= low ? 1 : 1 - (mm - low) * invSpan
+      // full strength up to jumpLow, fading to none at jumpHigh: a real change passes through
+      const jump = ad <= jumpLow ? 1 : (jumpHigh - ad) * invJump
+      const v = cur + strength * still * jump * dp
+      mask[k] = v
+      prev[k] = v
+    }
+  }
+  return active
+}
+
+/** motion ← |luma − prevLuma| with its horizontal 3-max (borders clipped). */
+function horizontalMotion(luma: Float32Array, prevLuma: Float32Array, motion: Float32Array, mw: number, mh: number): void {
+  for (let y = 0; y < mh; y++) {
+    const row = y * mw
+    let left = 0
+    let d = luma[row]! - prevLuma[row]!
+    let mid = d < 0 ? -d : d
+    for (let x = 0; x < mw; x++) {
+      let right = 0
+      if (x + 1 < mw) {
+        d = luma[row + x + 1]! - prevLuma[row + x + 1]!
+        right = d < 0 ? -d : d
+      }
+      let v = mid > left ? mid : left
+      if (right > v) v = right
+      motion[row + x] = v
+      left = mid
+      mid = right
     }
   }
 }

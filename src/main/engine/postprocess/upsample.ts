@@ -3,6 +3,7 @@
  * (half-pixel centres, as ONNX Resize with align_corners=false). The baseline the guided filter
  * must beat, and the path for `refine: false`.
  */
+import { ExpandScratch, expandAffine, nodeKind } from './expand.js'
 
 /** Per output column: left source index and 8-bit weight of the right one; cached by size. */
 export interface AxisMap {
@@ -38,63 +39,30 @@ export function axisMap(srcSize: number, dstSize: number): AxisMap {
   return m
 }
 
+/** Scratch for bilinearUpsample, reused while sizes stay the same. */
+export class BilinearScratch {
+  levels = new Float32Array(0)
+  readonly expand = new ExpandScratch()
+}
+
 /**
- * mask (mw*mh probabilities 0..1) → out (w*h bytes, 255 = person). Separable: each needed source
- * row is widened once into a row cache, then output rows lerp between two cached rows.
+ * mask (mw*mh probabilities 0..1) → out (w*h bytes, 255 = person), through the same full-resolution
+ * pass as the guided filter with no slope. Lossless flat runs: a segment is filled only where every
+ * output would round to 0 or 255 anyway.
  */
-export function bilinearUpsample(
-  mask: Float32Array,
-  mw: number,
-  mh: number,
-  out: Uint8Array,
-  w: number,
-  h: number,
-  rowA: Float32Array,
-  rowB: Float32Array,
-): void {
-  const mx = axisMap(mw, w)
-  const my = axisMap(mh, h)
-  const o = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length)
-  let cachedA = -1
-  let cachedB = -1
-  let ra = rowA
-  let rb = rowB
-  for (let y = 0; y < h; y++) {
-    const y0 = my.i0[y]!
-    const y1 = my.i1[y]!
-    if (y0 !== cachedA) {
-      if (y0 === cachedB) {
-        const t = ra
-        ra = rb
-        rb = t
-        cachedA = cachedB
-        cachedB = -1
-      } else {
-        widenScaled(mask, y0 * mw, ra, w, mx)
-        cachedA = y0
-      }
-    }
-    if (y1 !== cachedB) {
-      widenScaled(mask, y1 * mw, rb, w, mx)
-      cachedB = y1
-    }
-    lerpRow(ra, rb, my.w[y]! / 256, o, y * w, w)
+export function bilinearUpsample(mask: Float32Array, mw: number, mh: number, out: Uint8Array, w: number, h: number, s: BilinearScratch, outIsZero: boolean): void {
+  const n = mw * mh
+  if (s.levels.length !== n) s.levels = new Float32Array(n)
+  const levels = s.levels
+  s.expand.ensure(mw, mh, w, h)
+  const kind = s.expand.kind
+  for (let k = 0; k < n; k++) {
+    const v = mask[k]! * 255
+    levels[k] = v
+    // Uint8ClampedArray rounds half to even: under 0.5 stores 0, over 254.5 stores 255
+    kind[k] = nodeKind(0, v, 0.4999, 254.5001)
   }
+  expandAffine(null, levels, mw, mh, { width: w, height: h, format: 'RGB', data: EMPTY }, out, s.expand, outIsZero)
 }
 
-function widenScaled(mask: Float32Array, base: number, dst: Float32Array, w: number, mx: AxisMap): void {
-  const i0 = mx.i0
-  const i1 = mx.i1
-  const wx = mx.w
-  for (let x = 0; x < w; x++) {
-    const p0 = mask[base + i0[x]!]!
-    dst[x] = (p0 + (mask[base + i1[x]!]! - p0) * wx[x]! * 0.00390625) * 255
-  }
-}
-
-function lerpRow(ra: Float32Array, rb: Float32Array, fy: number, o: Uint8ClampedArray, row: number, w: number): void {
-  for (let x = 0; x < w; x++) {
-    const a = ra[x]!
-    o[row + x] = a + (rb[x]! - a) * fy
-  }
-}
+const EMPTY = new Uint8Array(0)

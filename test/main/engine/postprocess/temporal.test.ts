@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { readY4m } from '../../../../src/main/engine/io/index.js'
-import { refineAlpha, TemporalFilter } from '../../../../src/main/engine/postprocess/index.js'
+import { maskGridLuma, refineAlpha, TemporalFilter } from '../../../../src/main/engine/postprocess/index.js'
 import type { Frame } from '../../../../src/main/engine/types.js'
 import { sharedFile } from '../../../support/paths.js'
 import { openReferenceSegmenter } from './reference-segmenter.js'
@@ -193,7 +193,26 @@ describe('TemporalFilter on synthetic motion', () => {
     }
   })
 
+  it('applyToMask: a caller-supplied guideLuma (the engine passes its resampler’s) gives the same masks', () => {
+    const own = new TemporalFilter()
+    const given = new TemporalFilter()
+    for (let f = 0; f < 12; f++) {
+      // still for a while, then moving: both the blending and the pass-through paths run
+      const s = scene(f < 6 ? 40 : 40 + (f - 5) * 6, f)
+      const m = new Float32Array(40 * 30)
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) m[(y >> 2) * 40 + (x >> 2)]! += s.alpha[y * W + x]! / 255 / 16
+      // a noisy edge, as a segmenter's
+      for (let k = f % 3; k < m.length; k += 3) m[k] = Math.min(1, m[k]! + 0.02 * (f % 2))
+      const a = own.applyToMask(new Float32Array(m), 40, 30, s.frame)
+      const b = given.applyToMask(new Float32Array(m), 40, 30, s.frame, new Float32Array(maskGridLuma(s.frame, 40, 30)))
+      expect(Array.from(b)).toEqual(Array.from(a))
+    }
+  })
+
   it('checks its arguments', () => {
+    expect(() => new TemporalFilter().applyToMask(new Float32Array(4), 2, 2, scene(0, 0).frame, new Float32Array(3))).toThrow(
+      expect.objectContaining({ code: 'BAD_ARGUMENT', message: expect.stringContaining('guideLuma.length must be maskWidth*maskHeight = 4 (got 3)') }),
+    )
     expect(() => new TemporalFilter({ strength: 1.5 })).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT' }))
     expect(() => new TemporalFilter().apply(new Uint8Array(3), scene(0, 0).frame)).toThrow(/alpha.length must be frame.width\*frame.height = 19200 \(got 3\)/)
   })
