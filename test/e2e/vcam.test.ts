@@ -67,6 +67,8 @@ interface FramesReport {
   counters: number[]
   maxBlockError: number
   maxBarError: number
+  /** frames whose band and bars come from two writes (a lagging reader's buffer overwritten) */
+  tornFrames: { frame: number; counter: number; barsOfCounter: number }[]
   isNonDecreasing: boolean
   distinct: number
 }
@@ -124,6 +126,8 @@ describe.skipIf(skip !== undefined)('virtual camera on v4l2loopback (vcam VM)', 
     // Y of the counter blocks is exactly 235/16 and the bars match BT.601 limited range to ±1
     expect(r.maxBlockError).toBeLessThanOrEqual(1)
     expect(r.maxBarError).toBeLessThanOrEqual(1)
+    // every other frame is exact; at most 2 torn by the loopback ring under emulation
+    expect(r.tornFrames?.length ?? 0, JSON.stringify(r.tornFrames)).toBeLessThanOrEqual(2)
     expect(step.producerExit).toBe(0)
   })
 
@@ -144,6 +148,8 @@ describe.skipIf(skip !== undefined)('virtual camera on v4l2loopback (vcam VM)', 
     expect(r.isNonDecreasing).toBe(true)
     expect(r.distinct).toBeGreaterThan(10)
     expect(r.maxBarError).toBeLessThanOrEqual(1)
+    // every other frame is exact; at most 2 torn by the loopback ring under emulation
+    expect(r.tornFrames?.length ?? 0, JSON.stringify(r.tornFrames)).toBeLessThanOrEqual(2)
     expect(step.outputOnlyAfterClose).toBe(true)
   })
 
@@ -157,6 +163,8 @@ describe.skipIf(skip !== undefined)('virtual camera on v4l2loopback (vcam VM)', 
     // every frame after the stall is frame 19 (the 20th), intact
     expect(new Set(r.counters)).toEqual(new Set([19]))
     expect(r.maxBarError).toBeLessThanOrEqual(1)
+    // every other frame is exact; at most 2 torn by the loopback ring under emulation
+    expect(r.tornFrames?.length ?? 0, JSON.stringify(r.tornFrames)).toBeLessThanOrEqual(2)
     // 60 frames at 30 fps = 2 s on hardware. Under TCG emulation on a loaded 2-core host the
     // guest delivered 10 fps (the pacer managed 12.8 writes/s); a frozen output delivers nothing
     // and v4l2-ctl gives up after 60 s. So: at least 5 fps.
@@ -209,6 +217,8 @@ describe.skipIf(skip !== undefined)('virtual camera on v4l2loopback (vcam VM)', 
     expect(r.last).toBeGreaterThan(120)
     expect(r.maxBlockError).toBeLessThanOrEqual(1)
     expect(r.maxBarError).toBeLessThanOrEqual(1)
+    // every other frame is exact; at most 2 torn by the loopback ring under emulation
+    expect(r.tornFrames?.length ?? 0, JSON.stringify(r.tornFrames)).toBeLessThanOrEqual(2)
     const stopped = readText('producer6.jsonl').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.event === 'stopped')
     expect(stopped).toMatchObject({ reopens: 1, sizeMode: 'fit' })
     expect(step.producerExit).toBe(0)
