@@ -67,14 +67,15 @@ describe.skipIf(!canRun)('settings window + real engine in Chromium (640x360 cli
     return { out, cam, person, background, output: o }
   }
 
-  async function setRange(testId: string, value: number): Promise<number> {
-    const t = app.nowUs()
+  /** Sets a slider; resolves once main's settings store holds the value (a loaded machine can take a while). */
+  async function setRange(testId: string, value: number, stored: (s: ReturnType<typeof app.store.get>) => boolean): Promise<number> {
     await app.page.getByTestId(testId).evaluate((el, v) => {
       const input = el as HTMLInputElement
       Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, String(v))
       input.dispatchEvent(new Event('input', { bubbles: true }))
     }, value)
-    return t
+    await waitFor(`${testId} = ${value} in the settings store`, () => stored(app.store.get()))
+    return app.nowUs()
   }
 
   it('shows the settings window and joins every output frame with the matte of the same frame', async () => {
@@ -109,7 +110,7 @@ describe.skipIf(!canRun)('settings window + real engine in Chromium (640x360 cli
   it('blur strength changes the background monotonically', async () => {
     const hf: number[] = []
     for (const strength of [0, 30, 60, 100]) {
-      const t = await setRange('blur-strength', strength)
+      const t = await setRange('blur-strength', strength, (s) => s.blurStrength === strength)
       const [a] = await freshOutputs(t + 300_000, 1)
       hf.push(detailEnergy(a!.out, a!.background))
       if (strength === 100) await savePng(a!.out, path.join(RESULTS_DIR, 'output-blur-100.png'))
@@ -121,15 +122,13 @@ describe.skipIf(!canRun)('settings window + real engine in Chromium (640x360 cli
 
   it('switches to a solid colour and to the user’s own image, and back to blur', async () => {
     await app.page.getByTestId('bg-color').check()
-    const t = await (async () => {
-      const t0 = app.nowUs()
-      await app.page.getByTestId('bg-color-value').evaluate((el) => {
-        const input = el as HTMLInputElement
-        Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, '#2050c0')
-        input.dispatchEvent(new Event('input', { bubbles: true }))
-      })
-      return t0
-    })()
+    await app.page.getByTestId('bg-color-value').evaluate((el) => {
+      const input = el as HTMLInputElement
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, '#2050c0')
+      input.dispatchEvent(new Event('input', { bubbles: true }))
+    })
+    await waitFor('the colour background in the settings store', () => app.store.get().background.kind === 'color' && app.store.get().background.color.toLowerCase() === '#2050c0')
+    const t = app.nowUs()
     const [c] = await freshOutputs(t + 300_000, 1)
     await savePng(c!.out, path.join(RESULTS_DIR, 'output-colour.png'))
     const colourDiff = meanDiffFromColor(c!.out, [0x20, 0x50, 0xc0], c!.background)
