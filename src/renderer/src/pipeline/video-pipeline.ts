@@ -121,8 +121,6 @@ export class VideoPipeline {
   /** the same for fresh composites only: a privacy render must never cost a fresh matte its turn */
   #lastFreshComposeMs = 0
   #lastFreshComposeEndMs = 0
-  /** when each in-flight frame was posted (performance.now ms) */
-  readonly #sentAtMs = new Map<number, number>()
   /** smoothed engine time per frame (worker's pre + inference + post), ms */
   #engineMs: number | null = null
   /** smoothed time between fresh composites, ms */
@@ -366,7 +364,6 @@ export class VideoPipeline {
     }
     this.#ring.set(seq, entry)
     this.#inFlight.add(seq)
-    this.#sentAtMs.set(seq, performance.now())
     const buffer = image.data.buffer as ArrayBuffer
     this.#port?.postMessage(
       { type: 'frame', seq, width: image.width, height: image.height, captureTimeUs, format: 'RGBA', sourceId: cam.sourceId, data: buffer },
@@ -384,8 +381,10 @@ export class VideoPipeline {
     if (this.#inFlight.size >= MAX_IN_FLIGHT) return false
     if (this.#inFlight.size === 0) return true
     if (this.#engineMs === null) return false
-    const sentAt = Math.max(...[...this.#inFlight].map((seq) => this.#sentAtMs.get(seq) ?? 0))
-    return performance.now() - sentAt >= this.#engineMs - this.#frameIntervalMs
+    // frames are posted the moment they are captured, so the capture time is the send time
+    let sentUs = 0
+    for (const seq of this.#inFlight) sentUs = Math.max(sentUs, this.#ring.get(seq)?.captureTimeUs ?? 0)
+    return (nowMicros() - sentUs) / 1000 >= this.#engineMs - this.#frameIntervalMs
   }
 
   /** Frames main never answered (port gone, engine hung) stop counting as in flight after a while. */
@@ -395,7 +394,6 @@ export class VideoPipeline {
       const entry = this.#ring.get(seq)
       if (!entry || entry.captureTimeUs < limitUs) {
         this.#inFlight.delete(seq)
-        this.#sentAtMs.delete(seq)
         this.#ring.delete(seq)
       }
     }
@@ -437,7 +435,6 @@ export class VideoPipeline {
     if (!parsed.success) return
     const m = parsed.data
     this.#inFlight.delete(m.seq)
-    this.#sentAtMs.delete(m.seq)
     if (m.type === 'matte') this.#onMatte(m)
     else this.#onMatteMissing(m)
   }
